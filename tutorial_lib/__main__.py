@@ -1,0 +1,68 @@
+"""The course's command line: `python -m tutorial_lib SUBCOMMAND ...` (see --help).
+
+Each user-facing job is one subcommand with its own small function below. Errors the course
+expects (bad arguments, a missing offline package, a corrupt cache) print one line and exit 2.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from tutorial_lib.errors import BadInputError, CourseError
+
+
+def cmd_info(args: argparse.Namespace) -> None:
+    """Print versions, device, fast mode, cache folder and which offline assets are installed."""
+    from tutorial_lib.envcheck import environment_report, format_report
+
+    print(format_report(environment_report()))
+
+
+def cmd_shapes(args: argparse.Namespace) -> None:
+    """Sample shapes-world images; print one caption per line; save the images with --out."""
+    from tutorial_lib.data import shapes
+
+    images, _, captions = shapes.sample(args.n, seed=args.seed, split=args.split, lang=args.lang)
+    if args.out:
+        out = Path(args.out)
+        if out.suffix != ".npy":
+            raise BadInputError(f"--out must name a .npy file, got {out}")
+        np.save(out, images)
+    print("\n".join(captions))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with one sub-parser per subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="python -m tutorial_lib",
+        description="From Words to Pixels: command-line jobs of the course library.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="SUBCOMMAND")
+
+    info = commands.add_parser("info", help="check the environment and the offline assets")
+    info.set_defaults(run=cmd_info)
+
+    shapes = commands.add_parser("shapes", help="sample captioned images from the shapes world")
+    shapes.add_argument("--n", type=int, default=8, help="number of images (default 8)")
+    shapes.add_argument("--seed", type=int, default=0)
+    shapes.add_argument("--split", default="train", help="train, test or heldout")
+    shapes.add_argument("--lang", default="en", help="en, zh or both")
+    shapes.add_argument("--out", help="save the images as uint8 (N, 32, 32, 3) to this .npy")
+    shapes.set_defaults(run=cmd_shapes)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand; course errors become a one-line message and exit status 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        args.run(args)
+    except CourseError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

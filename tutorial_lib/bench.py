@@ -1,0 +1,120 @@
+"""`make bench`: run every benchmark, print a Markdown table, write bench/results.json.
+
+Each benchmark is a function returning {metric: value}; TARGETS holds the course's promises
+(metric -> (comparison, bound)), so the table says at a glance which targets hold. Speed and
+quality targets live here rather than in timed tests, which would be flaky on a busy machine.
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from tutorial_lib.data import shapes
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+# metric -> (">=" or "<=", bound); metrics without an entry are reported, not judged.
+TARGETS = {
+    "book_build_seconds": ("<=", 25 * 60),
+}
+
+
+def bench_shapes() -> dict[str, float]:
+    """How many captioned shapes-world images per second `sample` produces (one process)."""
+    shapes.sample(100, seed=0)  # warm the mask cache
+    n = 20_000
+    start = time.perf_counter()
+    shapes.sample(n, seed=1, lang="both")
+    return {"shapes_samples_per_second": n / (time.perf_counter() - start)}
+
+
+def _run(command: list[str], env: dict[str, str]) -> float:
+    """Run a command from the repository root; return its wall time, fail loudly if it fails."""
+    start = time.perf_counter()
+    result = subprocess.run(command, cwd=REPO, env={**os.environ, **env},
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout[-3000:]}"
+                           f"\n{result.stderr[-3000:]}")
+    return time.perf_counter() - start
+
+
+def bench_notebooks() -> dict[str, float]:
+    """Seconds for nbval to run every notebook in fast mode (what `make test` spends on them)."""
+    seconds = _run([str(BIN / "pytest"), "--nbval-lax", "notebooks", "-q", "-o", "addopts=",
+                    "-p", "no:cacheprovider"], {"TUTORIAL_FAST": "1"})
+    return {"nbval_seconds": seconds}
+
+
+def bench_book() -> dict[str, float]:
+    """Seconds to execute every notebook at full budget and build the book from an empty cache.
+
+    Builds into a temporary folder with a temporary model cache, so neither the reader's book
+    nor their trained models are touched, and nothing cached can make the number look better.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        seconds = _run([str(BIN / "jupyter-book"), "build", ".", "--config", "book/_config.yml",
+                        "--toc", "book/_toc.yml", "--path-output", tmp, "-W", "-n",
+                        "--keep-going"],
+                       {"TUTORIAL_CACHE": str(Path(tmp) / "models"), "TUTORIAL_FAST": ""})
+        shutil.rmtree(tmp, ignore_errors=True)
+    return {"book_build_seconds": seconds}
+
+
+BENCHMARKS = {"shapes": bench_shapes, "notebooks": bench_notebooks, "book": bench_book}
+
+
+def verdict(metric: str, value: float) -> str:
+    """'ok', 'MISSED' or 'reported' for one metric against its target."""
+    if metric not in TARGETS:
+        return "reported"
+    op, bound = TARGETS[metric]
+    holds = value >= bound if op == ">=" else value <= bound
+    return "ok" if holds else "MISSED"
+
+
+def markdown_table(results: dict[str, float]) -> str:
+    """The results as a Markdown table with targets and verdicts."""
+    lines = ["| metric | value | target | verdict |", "|---|---:|---|---|"]
+    for metric, value in results.items():
+        target = " ".join(map(str, TARGETS[metric])) if metric in TARGETS else ""
+        lines.append(f"| {metric} | {value:.4g} | {target} | {verdict(metric, value)} |")
+    return "\n".join(lines)
+
+
+def machine_info() -> dict[str, str | int]:
+    return {"python": platform.python_version(), "torch": torch.__version__,
+            "cpu_count": os.cpu_count() or 0, "torch_threads": torch.get_num_threads(),
+            "platform": platform.platform(), "machine": platform.machine()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run the course's benchmarks.")
+    parser.add_argument("--only", nargs="*", choices=sorted(BENCHMARKS),
+                        help="run only these benchmarks (default: all)")
+    parser.add_argument("--out", default=str(REPO / "bench" / "results.json"))
+    args = parser.parse_args(argv)
+    results: dict[str, float] = {}
+    for name in args.only or BENCHMARKS:
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        results.update(BENCHMARKS[name]())
+    print(markdown_table(results))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({**results, "machine": machine_info()}, indent=2) + "\n")
+    print(f"\nwritten to {out}")
+    return 1 if any(verdict(m, v) == "MISSED" for m, v in results.items()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Datasets of the course: the captioned shapes world and real MNIST digits."""

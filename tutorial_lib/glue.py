@@ -1,0 +1,16 @@
+"""Publish a computed number to the book's prose (myst-nb `glue`), or just return it.
+
+Numbers quoted in the book's text are never typed by hand: a cell computes them and glues them,
+and the text refers to them with {glue:text}`name`. Outside a book build (Colab, plain Jupyter)
+myst-nb may be absent; gluing then does nothing and the cell still works.
+"""
+
+
+def glue(name: str, value, display: bool = False):
+    """Glue `value` under `name` for the book's text when myst-nb is available; return value."""
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:
+        return value
+    myst_glue(name, value, display=display)
+    return value

@@ -1,0 +1,1 @@
+"""Text models: tokenizers, language models and sentence encoders."""

@@ -1,0 +1,77 @@
+"""A small, reusable training loop: progress bar, loss history, time budget, NaN guard.
+
+Every model in the course (language models, GANs, encoders) trains with the same loop, so a
+chapter only has to write the part that differs: one optimisation step.
+"""
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from tqdm.auto import tqdm
+
+from tutorial_lib.errors import BadInputError, CourseError
+
+
+class DivergenceError(CourseError):
+    """A loss became NaN or infinite: training diverged (learning rate too high, bad data)."""
+
+
+@dataclass
+class History:
+    """Loss curves of one training run: metric name -> list of values, one per logged step."""
+
+    steps: list[int] = field(default_factory=list)
+    values: dict[str, list[float]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def log(self, step: int, metrics: dict[str, float]) -> None:
+        """Append one step's metrics (every metric must be logged at every logged step)."""
+        self.steps.append(step)
+        for name, value in metrics.items():
+            self.values.setdefault(name, []).append(float(value))
+
+    def last(self, name: str, window: int = 1) -> float:
+        """Mean of the last `window` logged values of a metric (smooths noisy losses)."""
+        if name not in self.values:
+            raise BadInputError(f"no metric {name!r} in history; known: {sorted(self.values)}")
+        tail = self.values[name][-window:]
+        return sum(tail) / len(tail)
+
+
+def train_loop(step_fn: Callable[[int], dict[str, float]], steps: int,
+               max_seconds: float | None = None, log_every: int = 1,
+               desc: str = "training", progress: bool = True) -> History:
+    """Call `step_fn(step)` for step = 0..steps-1 and collect the metrics it returns.
+
+    `step_fn` does one optimisation step and returns a dict of floats (losses, accuracies).
+    Training stops early after `max_seconds` of wall time, if given, so a notebook can promise a
+    budget; prefer a step count where reproducibility matters, since seconds depend on the
+    machine. A NaN or infinite metric raises DivergenceError naming the step and the metric.
+    """
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps <= 0:
+        raise BadInputError(f"steps must be a positive integer, got {steps!r}")
+    if log_every <= 0:
+        raise BadInputError(f"log_every must be positive, got {log_every!r}")
+    history = History()
+    start = time.perf_counter()
+    bar = tqdm(range(steps), desc=desc, disable=not progress, leave=False)
+    for step in bar:
+        metrics = step_fn(step)
+        for name, value in metrics.items():
+            if not math.isfinite(float(value)):
+                bar.close()
+                raise DivergenceError(
+                    f"{name} became {value} at step {step}: training diverged "
+                    "(try a lower learning rate)"
+                )
+        out_of_time = max_seconds is not None and time.perf_counter() - start > max_seconds
+        if step % log_every == 0 or step == steps - 1 or out_of_time:
+            history.log(step, metrics)
+            bar.set_postfix({k: f"{v:.3g}" for k, v in metrics.items()}, refresh=False)
+        if out_of_time:
+            break
+    bar.close()
+    history.seconds = time.perf_counter() - start
+    return history
