@@ -10,6 +10,9 @@ OFFLINE := tests/offline.sh
 # Where CPU torch is not on local disk (GitHub runners, a laptop), point pip at the CPU wheels:
 #   make book TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu"
 TORCH_PIP_ARGS ?=
+# A progress bar frozen in a static page says nothing, and its widget would need JavaScript from
+# a CDN: book builds run with tqdm's bars switched off (learners running a notebook still see them).
+BOOK_ENV := TQDM_DISABLE=1
 
 .PHONY: help venv system-deps lint unit nbval book book-fast browser test bench setup-cells clean
 
@@ -48,7 +51,7 @@ nbval: venv
 	  -o addopts="" --allow-hosts=127.0.0.1,localhost -p no:cacheprovider
 
 book-fast: venv
-	$(OFFLINE) env TUTORIAL_FAST=1 $(BIN)/jupyter-book build $(BOOK_ARGS) \
+	$(OFFLINE) env TUTORIAL_FAST=1 $(BOOK_ENV) $(BIN)/jupyter-book build $(BOOK_ARGS) \
 	  --path-output $(FAST_OUT) -W -n --keep-going
 
 browser: venv system-deps
@@ -57,7 +60,7 @@ browser: venv system-deps
 test: system-deps lint unit nbval book-fast browser
 
 book: venv system-deps
-	$(BIN)/jupyter-book build $(BOOK_ARGS) --path-output book -W -n --keep-going
+	env $(BOOK_ENV) $(BIN)/jupyter-book build $(BOOK_ARGS) --path-output book -W -n --keep-going
 	@echo "The book is in book/_build/html: open book/_build/html/index.html in a browser."
 
 bench: venv

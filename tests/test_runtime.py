@@ -92,3 +92,11 @@ def test_interrupted_save_keeps_the_previous_file(isolated_cache, tmp_path):
     child.send_signal(signal.SIGKILL)
     child.wait()
     assert torch.equal(runtime.load_tensors(path)["w"], torch.zeros(3))
+
+
+def test_torch_threads_is_restored_even_after_an_error():
+    before = torch.get_num_threads()
+    with pytest.raises(RuntimeError), runtime.torch_threads(1):
+        assert torch.get_num_threads() == 1
+        raise RuntimeError("boom")
+    assert torch.get_num_threads() == before

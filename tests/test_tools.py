@@ -44,3 +44,12 @@ def test_bench_verdicts_and_table(value, expected):
 def test_shapes_benchmark_measures_a_rate():
     rate = bench.bench_shapes()["shapes_samples_per_second"]
     assert rate > 1000
+
+
+def test_glue_turns_numpy_and_torch_scalars_into_python_numbers():
+    import numpy as np
+    import torch
+
+    assert type(glue("a", np.float64(1.5))) is float
+    assert type(glue("b", torch.tensor(3))) is int
+    assert glue("c", [1, 2]) == [1, 2]

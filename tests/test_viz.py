@@ -9,7 +9,13 @@ import torch
 from tutorial_lib.data import shapes
 from tutorial_lib.errors import BadInputError
 from tutorial_lib.training import History
-from tutorial_lib.viz import attribute_statistics, image_grid, plot_history, use_cjk_font
+from tutorial_lib.viz import (
+    attribute_statistics,
+    image_grid,
+    plot_history,
+    similarity_heatmap,
+    use_cjk_font,
+)
 
 
 def test_grid_shows_every_image_with_its_caption():
@@ -67,3 +73,13 @@ def test_attribute_statistics_counts_and_marks_held_out_pairs():
     assert fig.axes[4].images[0].get_array().sum() == 500
     with pytest.raises(BadInputError, match="empty"):
         attribute_statistics([], ["red"], ["circle"], ["top"], ["left"])
+
+
+def test_similarity_heatmap_labels_every_cell():
+    matrix = np.array([[1.0, 0.2], [0.2, 1.0]])
+    fig = similarity_heatmap(matrix, ["a red circle", "左上角"])
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.texts] == ["1.00", "0.20", "0.20", "1.00"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a red circle", "左上角"]
+    with pytest.raises(BadInputError, match="square matrix"):
+        similarity_heatmap(np.ones((2, 3)), ["a", "b"])

@@ -33,6 +33,14 @@ def cmd_shapes(args: argparse.Namespace) -> None:
     print("\n".join(captions))
 
 
+def cmd_complete(args: argparse.Namespace) -> None:
+    """Continue a prompt with SmolLM2 (pretrained) or the course's tiny caption GPT."""
+    from tutorial_lib.text.complete import complete
+
+    print(complete(args.prompt, model=args.model, max_new_tokens=args.max_new_tokens,
+                   top_p=args.top_p, seed=args.seed))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one sub-parser per subcommand."""
     parser = argparse.ArgumentParser(
@@ -50,6 +58,15 @@ def build_parser() -> argparse.ArgumentParser:
     shapes.add_argument("--lang", default="en", help="en, zh or both")
     shapes.add_argument("--out", help="save the images as uint8 (N, 32, 32, 3) to this .npy")
     shapes.set_defaults(run=cmd_shapes)
+
+    complete = commands.add_parser("complete", help="continue a prompt with a language model")
+    complete.add_argument("prompt", help="the text to continue")
+    complete.add_argument("--model", default="smollm2", help="smollm2 (default) or tiny")
+    complete.add_argument("--max-new-tokens", type=int, default=40)
+    complete.add_argument("--top-p", type=float, help="sample from the top-p nucleus "
+                          "(default: greedy)")
+    complete.add_argument("--seed", type=int, default=0)
+    complete.set_defaults(run=cmd_complete)
     return parser
 
 

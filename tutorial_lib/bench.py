@@ -26,6 +26,9 @@ BIN = Path(sys.executable).parent
 # metric -> (">=" or "<=", bound); metrics without an entry are reported, not judged.
 TARGETS = {
     "book_build_seconds": ("<=", 25 * 60),
+    "lm_nll_gap_ratio": ("<=", 1.01),
+    "lm_valid_caption_rate": (">=", 0.99),
+    "lm_train_seconds": ("<=", 60),
 }
 
 
@@ -36,6 +39,34 @@ def bench_shapes() -> dict[str, float]:
     start = time.perf_counter()
     shapes.sample(n, seed=1, lang="both")
     return {"shapes_samples_per_second": n / (time.perf_counter() - start)}
+
+
+def bench_language_models() -> dict[str, float]:
+    """Chapter 1: train the tiny caption GPT from scratch at its default budget and hold it to
+    the exact entropy floor; load SmolLM2 and time a 50-token greedy completion."""
+    from tutorial_lib.text.pretrained import load_causal_lm
+    from tutorial_lib.text.sampling import greedy_generate, sample_captions_from_model
+    from tutorial_lib.text.tiny_gpt import TinyGPTConfig, caption_nll, train_tiny_gpt
+    from tutorial_lib.text.tokenizer import caption_tokenizer
+
+    tokenizer = caption_tokenizer()
+    model, history = train_tiny_gpt(TinyGPTConfig(), tokenizer, lang="both", progress=False)
+    test = shapes.sample_captions(2_000, seed=2024, split="test", lang="both")
+    ratio = caption_nll(model, tokenizer, test).mean().item() / shapes.caption_entropy("both")
+    samples = sample_captions_from_model(model, tokenizer, 1_000, temperature=1.0, seed=1)
+    valid = sum(shapes.parse_caption(text) is not None for text in samples) / len(samples)
+
+    start = time.perf_counter()
+    llm_tokenizer, llm = load_causal_lm("smollm2")
+    load_seconds = time.perf_counter() - start
+    prompt = llm_tokenizer("A young man plays the guitar on the street.",
+                           return_tensors="pt").input_ids
+    start = time.perf_counter()
+    output = greedy_generate(llm, prompt, max_new_tokens=50)
+    tokens_per_second = (output.shape[1] - prompt.shape[1]) / (time.perf_counter() - start)
+    return {"lm_nll_gap_ratio": ratio, "lm_valid_caption_rate": valid,
+            "lm_train_seconds": history.seconds, "llm_load_seconds": load_seconds,
+            "llm_tokens_per_second": tokens_per_second}
 
 
 def _run(command: list[str], env: dict[str, str]) -> float:
@@ -66,12 +97,14 @@ def bench_book() -> dict[str, float]:
         seconds = _run([str(BIN / "jupyter-book"), "build", ".", "--config", "book/_config.yml",
                         "--toc", "book/_toc.yml", "--path-output", tmp, "-W", "-n",
                         "--keep-going"],
-                       {"TUTORIAL_CACHE": str(Path(tmp) / "models"), "TUTORIAL_FAST": ""})
+                       {"TUTORIAL_CACHE": str(Path(tmp) / "models"), "TUTORIAL_FAST": "",
+                        "TQDM_DISABLE": "1"})
         shutil.rmtree(tmp, ignore_errors=True)
     return {"book_build_seconds": seconds}
 
 
-BENCHMARKS = {"shapes": bench_shapes, "notebooks": bench_notebooks, "book": bench_book}
+BENCHMARKS = {"shapes": bench_shapes, "language_models": bench_language_models,
+              "notebooks": bench_notebooks, "book": bench_book}
 
 
 def verdict(metric: str, value: float) -> str:

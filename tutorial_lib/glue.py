@@ -7,7 +7,13 @@ myst-nb may be absent; gluing then does nothing and the cell still works.
 
 
 def glue(name: str, value, display: bool = False):
-    """Glue `value` under `name` for the book's text when myst-nb is available; return value."""
+    """Glue `value` under `name` for the book's text when myst-nb is available; return value.
+
+    NumPy and torch scalars become plain Python numbers first: the book formats glued numbers
+    from their text form, and `np.float64(9.25)` is not a number to a format spec like `:.2f`.
+    """
+    if hasattr(value, "item") and getattr(value, "ndim", None) == 0:
+        value = value.item()
     try:
         from myst_nb import glue as myst_glue
     except ImportError:

@@ -6,6 +6,7 @@ means an interrupted run (Ctrl-C, a killed kernel) leaves either the old file or
 never half a file.
 """
 
+import contextlib
 import os
 import random
 import tempfile
@@ -66,6 +67,22 @@ def seed_everything(seed: int) -> torch.Generator:
     np.random.seed(seed % 2**32)  # noqa: NPY002 - learners' own cells use the global RNG
     torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
+
+
+@contextlib.contextmanager
+def torch_threads(n: int):
+    """Run a block with `n` torch threads, restoring the previous number afterwards.
+
+    Tiny models (the 2-D toy GAN, a 1-D discriminator) run fastest on one thread: splitting a
+    small matrix product costs more than it saves, and on a busy machine idle-waiting threads
+    can slow such a model down a hundredfold.
+    """
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 def cache_dir() -> Path:

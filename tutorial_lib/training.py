@@ -56,7 +56,9 @@ def train_loop(step_fn: Callable[[int], dict[str, float]], steps: int,
         raise BadInputError(f"log_every must be positive, got {log_every!r}")
     history = History()
     start = time.perf_counter()
-    bar = tqdm(range(steps), desc=desc, disable=not progress, leave=False)
+    # Only ever pass disable=True: an explicit disable=False would override TQDM_DISABLE=1,
+    # which book builds set to keep frozen progress bars out of the pages.
+    bar = tqdm(range(steps), desc=desc, leave=False, **({} if progress else {"disable": True}))
     for step in bar:
         metrics = step_fn(step)
         for name, value in metrics.items():

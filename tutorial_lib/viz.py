@@ -150,3 +150,48 @@ def _count_table(ax, table, x_labels, y_labels, title):
     ax.imshow(table, cmap="viridis")
     ax.set(xticks=range(len(x_labels)), xticklabels=x_labels, yticks=range(len(y_labels)),
            yticklabels=y_labels, title=title)
+
+
+def similarity_heatmap(matrix, labels: Sequence[str], title: str | None = None):
+    """A labelled heat map of a square similarity matrix (e.g. cosine similarities)."""
+    matrix = np.asarray(matrix)
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1] or len(labels) != len(matrix):
+        raise BadInputError(f"need a square matrix with one label per row, got {matrix.shape} "
+                            f"and {len(labels)} labels")
+    if any(not label.isascii() for label in labels):
+        use_cjk_font()
+    size = 2.5 + 0.45 * len(labels)
+    fig, ax = plt.subplots(figsize=(size + 2.5, size))
+    shown = ax.imshow(matrix, cmap="viridis")
+    ax.set(xticks=range(len(labels)), yticks=range(len(labels)), yticklabels=labels)
+    ax.set_xticklabels(labels, rotation=60, ha="right")
+    for i, j in np.ndindex(matrix.shape):
+        ax.text(j, i, f"{matrix[i, j]:.2f}", ha="center", va="center", fontsize=6,
+                color="white" if matrix[i, j] < matrix.mean() else "black")
+    fig.colorbar(shown, ax=ax, fraction=0.04)
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_toy_snapshots(run, max_panels: int = 5, title: str | None = None):
+    """Panels over training: D(x) as a heat map, G's samples as dots, the true modes as rings."""
+    from tutorial_lib.gan.toy2d import GRID_LIMIT
+
+    steps = sorted(run.snapshots)
+    if len(steps) > max_panels:
+        steps = [steps[round(i * (len(steps) - 1) / (max_panels - 1))] for i in range(max_panels)]
+    fig, axes = plt.subplots(1, len(steps), figsize=(3 * len(steps), 3.2), squeeze=False)
+    centers = run.config.ring.centers.numpy()
+    for ax, step in zip(axes[0], steps, strict=True):
+        snapshot = run.snapshots[step]
+        ax.imshow(snapshot.d_grid, origin="lower", cmap="RdBu", vmin=0, vmax=1,
+                  extent=(-GRID_LIMIT, GRID_LIMIT, -GRID_LIMIT, GRID_LIMIT))
+        ax.scatter(*snapshot.samples.T, s=2, color="black", alpha=0.5)
+        ax.scatter(*centers.T, s=60, facecolors="none", edgecolors="gold", linewidths=1.5)
+        ax.set(title=f"step {step}", xticks=[], yticks=[])
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig

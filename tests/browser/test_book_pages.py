@@ -84,7 +84,7 @@ def test_maths_is_typeset_by_the_local_mathjax(browser):
         if page.locator(".math").count():
             assert sources, f"{path.name} has maths but loads no MathJax"
             assert all(not s.startswith(("http:", "https:", "//")) for s in sources), sources
-            page.wait_for_selector("mjx-container", timeout=20_000)
+            page.wait_for_selector("mjx-container", state="attached", timeout=20_000)
             typeset[path.stem] = page.locator("mjx-container").count()
         page.context.close()
     assert typeset.get("00_welcome", 0) >= 3 and typeset.get("guide_map", 0) >= 1, typeset

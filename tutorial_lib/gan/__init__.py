@@ -1,0 +1,1 @@
+"""Generative adversarial networks: losses, networks, training loops and the 2-D toy."""
