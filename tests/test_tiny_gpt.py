@@ -1,6 +1,7 @@
 """The tiny caption GPT: it learns, its NLL counts the end token, and it saves, loads and caches."""
 
 import collections
+import dataclasses
 import json
 import math
 import types
@@ -107,6 +108,17 @@ def test_training_batches_frame_captions_and_ignore_padding(tokenizer):
     assert ids[0].tolist()[:6] == [1, *tokenizer("a red circle")["input_ids"], 2, 0]
     assert labels[0].tolist()[4:] == [2] + [-100] * (ids.shape[1] - 5)
     assert labels[1].ne(-100).all() and ids[1, -1] == tokenizer.eos_token_id
+
+
+def test_training_restores_the_callers_thread_count(tokenizer):
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        config = dataclasses.replace(SHORT_RUN, steps=2, threads=1)
+        train_tiny_gpt(config, tokenizer, lang="zh", progress=False)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
 
 
 def test_the_schedule_warms_up_then_decays_to_min_lr():
