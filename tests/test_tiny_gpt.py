@@ -47,6 +47,7 @@ class UniformLM(torch.nn.Module):
         super().__init__()
         self.vocab_size = vocab_size
         self.config = types.SimpleNamespace(n_positions=64)
+        self.device = torch.device("cpu")
 
     def forward(self, input_ids, attention_mask=None):
         return CausalLMOutput(logits=torch.zeros(*input_ids.shape, self.vocab_size))
