@@ -12,3 +12,11 @@ def isolated_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("TUTORIAL_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("TUTORIAL_FAST", raising=False)
     return tmp_path / "cache"
+
+
+@pytest.fixture(scope="session")
+def mnist_data():
+    """The MNIST sample's split (train images, train labels, test images, test labels)."""
+    from tutorial_lib.data.mnist import mnist_split
+
+    return mnist_split()

@@ -42,3 +42,30 @@ def test_info_reports_the_offline_assets():
     for item in ["torch", "MiniLM sentence encoder", "SmolLM2", "MNIST", "Chinese font"]:
         assert item in result.stdout
     assert "missing" not in result.stdout, result.stdout
+
+
+def test_generate_digits_trains_once_then_loads(tmp_path, monkeypatch):
+    monkeypatch.setenv("TUTORIAL_FAST", "1")  # a seconds-long training; the CLI is under test
+    out = tmp_path / "digits.npy"
+    args = ["generate-digits", "--digits", "307", "--per-digit", "4", "--seed", "1",
+            "--out", str(out)]
+    first = run_cli(*args)
+    assert first.returncode == 0, first.stderr
+    images = np.load(out)
+    assert images.dtype == np.uint8 and images.shape == (12, 28, 28)
+    cached = list((tmp_path / "cache").rglob("digit_gan.safetensors"))
+    assert len(cached) == 1
+    stamp = cached[0].stat().st_mtime_ns
+    assert run_cli(*args).returncode == 0
+    assert cached[0].stat().st_mtime_ns == stamp  # loaded from the cache, not retrained
+    np.testing.assert_array_equal(np.load(out), images)
+
+
+def test_generate_digits_rejects_bad_arguments(tmp_path):
+    out = str(tmp_path / "digits.npy")
+    for args, message in [(["--digits", "1a"], "--digits"), (["--per-digit", "0"], "per_digit"),
+                          (["--out", str(tmp_path / "x.png")], ".npy")]:
+        argv = ["generate-digits", "--out", out, *args]
+        result = run_cli(*argv)
+        assert result.returncode == 2 and message in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr

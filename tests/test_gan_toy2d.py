@@ -5,7 +5,14 @@ import pytest
 import torch
 
 from tutorial_lib.errors import BadInputError
-from tutorial_lib.gan.toy2d import GRID_POINTS, Ring, ToyConfig, mode_coverage, train_toy_gan
+from tutorial_lib.gan.toy2d import (
+    GP_WEIGHT,
+    GRID_POINTS,
+    Ring,
+    ToyConfig,
+    mode_coverage,
+    train_toy_gan,
+)
 
 
 def test_mode_coverage_counts_modes_and_quality_exactly():
@@ -31,7 +38,7 @@ def test_ring_samples_sit_on_the_modes():
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_gradient_penalty_gan_covers_the_ring_on_every_seed(seed):
-    run = train_toy_gan(ToyConfig(gp_weight=1.0, seed=seed), progress=False)
+    run = train_toy_gan(ToyConfig(gp_weight=GP_WEIGHT, seed=seed), progress=False)
     result = mode_coverage(run.sample(2000), run.config.ring)
     assert result["modes_covered"] >= 7 and result["high_quality"] > 0.6
     assert min(run.snapshots) == 0 and max(run.snapshots) == run.config.steps - 1

@@ -4,7 +4,9 @@ import math
 
 import pytest
 import torch
+from tqdm import tqdm as tqdm_std
 
+from tutorial_lib import training
 from tutorial_lib.errors import BadInputError
 from tutorial_lib.training import DivergenceError, History, train_loop
 
@@ -53,3 +55,20 @@ def test_history_last_averages_a_window_and_names_unknown_metrics():
     assert history.last("loss", window=2) == 1.5
     with pytest.raises(BadInputError, match="no metric 'acc'"):
         history.last("acc")
+
+
+@pytest.mark.parametrize(("env", "progress", "disabled"),
+                         [("1", True, True), ("", True, False), ("", False, True)])
+def test_progress_bar_obeys_tqdm_disable(monkeypatch, env, progress, disabled):
+    """tqdm's notebook bar ignores TQDM_DISABLE; the loop must not, or book pages get widgets."""
+    seen = {}
+
+    def recording_tqdm(iterable, **kwargs):
+        seen.update(kwargs)
+        return tqdm_std(iterable, **kwargs)
+
+    # with TQDM_DISABLE="" tqdm's own default applies: a bar is shown
+    monkeypatch.setenv("TQDM_DISABLE", env)
+    monkeypatch.setattr(training, "tqdm", recording_tqdm)
+    training.train_loop(lambda step: {"loss": 1.0}, 3, progress=progress)
+    assert seen.get("disable", False) is disabled

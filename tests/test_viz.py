@@ -13,6 +13,8 @@ from tutorial_lib.viz import (
     attribute_statistics,
     image_grid,
     plot_history,
+    plot_image_snapshots,
+    plot_toy_snapshots,
     similarity_heatmap,
     use_cjk_font,
 )
@@ -83,3 +85,20 @@ def test_similarity_heatmap_labels_every_cell():
     assert [t.get_text() for t in ax.get_yticklabels()] == ["a red circle", "左上角"]
     with pytest.raises(BadInputError, match="square matrix"):
         similarity_heatmap(np.ones((2, 3)), ["a", "b"])
+
+
+def test_image_snapshots_show_evenly_spaced_steps():
+    snapshots = {step: np.full((12, 28, 28), step % 256, dtype=np.uint8)
+                 for step in range(0, 1001, 100)}
+    figure = plot_image_snapshots(snapshots, per_row=5, max_rows=3)
+    labels = [ax.get_ylabel() for ax in figure.axes if ax.get_ylabel()]
+    assert labels == ["step 0", "step 500", "step 1000"]
+    assert sum(bool(ax.images) for ax in figure.axes) == 15
+
+
+def test_toy_snapshots_draw_first_and_last_step():
+    from tutorial_lib.gan.toy2d import ToyConfig, train_toy_gan
+
+    run = train_toy_gan(ToyConfig(steps=21, snapshot_every=5), progress=False)
+    titles = [ax.get_title() for ax in plot_toy_snapshots(run, max_panels=3).axes]
+    assert titles == ["step 0", "step 10", "step 20"]

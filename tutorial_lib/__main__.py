@@ -26,11 +26,31 @@ def cmd_shapes(args: argparse.Namespace) -> None:
 
     images, _, captions = shapes.sample(args.n, seed=args.seed, split=args.split, lang=args.lang)
     if args.out:
-        out = Path(args.out)
-        if out.suffix != ".npy":
-            raise BadInputError(f"--out must name a .npy file, got {out}")
-        np.save(out, images)
+        np.save(_npy_path(args.out), images)
     print("\n".join(captions))
+
+
+def _npy_path(out: str) -> Path:
+    """The --out file, which must be a .npy in an existing folder."""
+    path = Path(out)
+    if path.suffix != ".npy":
+        raise BadInputError(f"--out must name a .npy file, got {path}")
+    if not path.parent.is_dir():
+        raise BadInputError(f"--out: folder {path.parent} does not exist")
+    return path
+
+
+def cmd_generate_digits(args: argparse.Namespace) -> None:
+    """Draw digits with the course's conditional GAN; save uint8 (N, 28, 28) to --out."""
+    from tutorial_lib.gan.digits import generate_digits
+
+    out = _npy_path(args.out)
+    if not args.digits.isdigit():
+        raise BadInputError(f"--digits must be a string of digits 0-9 such as 0123456789, got "
+                            f"{args.digits!r}")
+    images = generate_digits([int(d) for d in args.digits], args.per_digit, args.seed)
+    np.save(out, images)
+    print(f"wrote {len(images)} digits {tuple(images.shape)} to {out}")
 
 
 def cmd_complete(args: argparse.Namespace) -> None:
@@ -67,6 +87,16 @@ def build_parser() -> argparse.ArgumentParser:
                           "(default: greedy)")
     complete.add_argument("--seed", type=int, default=0)
     complete.set_defaults(run=cmd_complete)
+
+    digits = commands.add_parser("generate-digits", help="draw handwritten digits with the "
+                                 "course's conditional GAN (trains it on first use)")
+    digits.add_argument("--digits", default="0123456789",
+                        help="which digits to draw, in order (default 0123456789)")
+    digits.add_argument("--per-digit", type=int, default=8,
+                        help="images of each digit (default 8)")
+    digits.add_argument("--seed", type=int, default=0)
+    digits.add_argument("--out", required=True, help="save uint8 (N, 28, 28) to this .npy")
+    digits.set_defaults(run=cmd_generate_digits)
     return parser
 
 

@@ -5,6 +5,7 @@ chapter only has to write the part that differs: one optimisation step.
 """
 
 import math
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -56,9 +57,12 @@ def train_loop(step_fn: Callable[[int], dict[str, float]], steps: int,
         raise BadInputError(f"log_every must be positive, got {log_every!r}")
     history = History()
     start = time.perf_counter()
-    # Only ever pass disable=True: an explicit disable=False would override TQDM_DISABLE=1,
-    # which book builds set to keep frozen progress bars out of the pages.
-    bar = tqdm(range(steps), desc=desc, leave=False, **({} if progress else {"disable": True}))
+    # Book builds set TQDM_DISABLE=1 to keep frozen progress bars (widgets that would fetch
+    # their JavaScript from a CDN) out of the pages. tqdm's notebook bar ignores that variable,
+    # so it is read here; an explicit disable=False is never passed, so tqdm's other settings
+    # still apply.
+    quiet = not progress or os.environ.get("TQDM_DISABLE", "").lower() in {"1", "true"}
+    bar = tqdm(range(steps), desc=desc, leave=False, **({"disable": True} if quiet else {}))
     for step in bar:
         metrics = step_fn(step)
         for name, value in metrics.items():

@@ -179,9 +179,7 @@ def plot_toy_snapshots(run, max_panels: int = 5, title: str | None = None):
     """Panels over training: D(x) as a heat map, G's samples as dots, the true modes as rings."""
     from tutorial_lib.gan.toy2d import GRID_LIMIT
 
-    steps = sorted(run.snapshots)
-    if len(steps) > max_panels:
-        steps = [steps[round(i * (len(steps) - 1) / (max_panels - 1))] for i in range(max_panels)]
+    steps = _evenly_spaced(sorted(run.snapshots), max_panels)
     fig, axes = plt.subplots(1, len(steps), figsize=(3 * len(steps), 3.2), squeeze=False)
     centers = run.config.ring.centers.numpy()
     for ax, step in zip(axes[0], steps, strict=True):
@@ -191,6 +189,35 @@ def plot_toy_snapshots(run, max_panels: int = 5, title: str | None = None):
         ax.scatter(*snapshot.samples.T, s=2, color="black", alpha=0.5)
         ax.scatter(*centers.T, s=60, facecolors="none", edgecolors="gold", linewidths=1.5)
         ax.set(title=f"step {step}", xticks=[], yticks=[])
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def _evenly_spaced(items: Sequence, count: int) -> list:
+    """At most `count` items, evenly spread from the first to the last."""
+    if len(items) <= count:
+        return list(items)
+    return [items[round(i * (len(items) - 1) / (count - 1))] for i in range(count)]
+
+
+def plot_image_snapshots(snapshots: dict[int, np.ndarray], per_row: int = 10,
+                         max_rows: int = 6, title: str | None = None):
+    """One row per training step: the first `per_row` snapshot images (uint8 grey), step on
+    the left."""
+    steps = _evenly_spaced(sorted(snapshots), max_rows)
+    fig, axes = plt.subplots(len(steps), per_row, squeeze=False,
+                             figsize=(0.8 * per_row + 0.8, 0.85 * len(steps)))
+    for row, step in zip(axes, steps, strict=True):
+        images = _as_image_batch(snapshots[step])[:per_row]
+        for ax, image in zip(row, images, strict=False):
+            # a fixed ink scale: an early, almost uniform grey must not be stretched into contrast
+            ax.imshow(image, cmap="gray", interpolation="nearest", vmin=0, vmax=255)
+        for ax in row:
+            ax.set(xticks=[], yticks=[])
+            ax.spines[:].set_visible(False)
+        row[0].set_ylabel(f"step {step}", rotation=0, ha="right", va="center", fontsize=8)
     if title:
         fig.suptitle(title)
     fig.tight_layout()

@@ -1,0 +1,81 @@
+"""Interactive panels for the notebooks: sliders and text boxes in, a picture out.
+
+A panel is a column of controls above an `ipywidgets.Image`. Whenever a control changes, a
+`render` function is called with every control's value and returns a matplotlib figure, which
+is shown as a PNG. Keeping the picture a plain PNG means a panel needs no custom JavaScript, and
+tests can drive it by setting control values and reading the image bytes.
+
+The rendered book cannot run Python, so each chapter also shows a static picture of what the
+panel draws (see `render_digits`).
+"""
+
+import io
+from collections.abc import Callable
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+
+from tutorial_lib.errors import CourseError
+from tutorial_lib.viz import image_grid
+
+
+def figure_png(figure) -> bytes:
+    """A matplotlib figure as PNG bytes; the figure is closed so it does not also display."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", bbox_inches="tight", dpi=100)
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def image_panel(render: Callable[..., object], **controls: widgets.ValueWidget) -> widgets.VBox:
+    """Controls above a picture: render(**{name: control.value}) -> figure, on every change.
+
+    A CourseError from `render` (a bad prompt, say) is shown as a message under the controls
+    instead of a picture, so a learner sees what to fix rather than a traceback.
+    """
+    picture = widgets.Image(format="png")
+    message = widgets.HTML()
+
+    def redraw(_change=None):
+        try:
+            picture.value = figure_png(render(**{k: c.value for k, c in controls.items()}))
+            message.value = ""
+            picture.layout.display = None
+        except CourseError as err:
+            message.value = f"<b>⚠ {err}</b>"
+            picture.layout.display = "none"
+
+    for control in controls.values():
+        control.observe(redraw, names="value")
+    redraw()
+    panel = widgets.VBox([*controls.values(), message, picture])
+    panel.redraw = redraw  # for tests and for callers that change what `render` reads
+    return panel
+
+
+def render_digits(digit: int, seed: int, count: int = 8):
+    """`count` generated images of one digit, drawn with one seed, as a one-row figure."""
+    from tutorial_lib.gan.digits import generate_digits
+
+    images = generate_digits([digit], count, seed)
+    figure = image_grid(images, ncols=count)
+    figure.suptitle(f"digit {digit}, seed {seed}")
+    return figure
+
+
+def digit_panel(count: int = 8) -> widgets.VBox:
+    """Digit and seed sliders -> `count` digits from the course's conditional GAN."""
+    style = {"description_width": "initial"}
+    return image_panel(
+        lambda digit, seed: render_digits(digit, seed, count),
+        digit=widgets.IntSlider(value=7, min=0, max=9, description="digit", style=style),
+        seed=widgets.IntSlider(value=0, min=0, max=99, description="seed", style=style))
+
+
+def digit_panel_fallback(seed: int = 0, count: int = 8):
+    """The static picture that stands in for `digit_panel` in the book: what the panel draws
+    for every position of the digit slider at one seed, one row per digit."""
+    from tutorial_lib.gan.digits import generate_digits
+
+    return image_grid(generate_digits(list(range(10)), count, seed), ncols=count, scale=0.7,
+                      title=f"the panel at seed {seed}: digits 0-9, one per row")
