@@ -20,3 +20,15 @@ def mnist_data():
     from tutorial_lib.data.mnist import mnist_split
 
     return mnist_split()
+
+
+@pytest.fixture(scope="session")
+def shapes_judge(tmp_path_factory):
+    """The shapes-world attribute judge at its full budget (about 35 s), trained once per test
+    session into a private cache."""
+    from tutorial_lib.t2i.judge import pretrained_shapes_judge
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TUTORIAL_CACHE", str(tmp_path_factory.mktemp("shapes_judge")))
+        patch.delenv("TUTORIAL_FAST", raising=False)
+        return pretrained_shapes_judge(progress=False)

@@ -13,6 +13,7 @@ from tutorial_lib.metrics import (
     fid_ratio,
     judge_accuracy,
     judge_features,
+    judge_predictions,
     train_judge,
 )
 
@@ -84,7 +85,7 @@ def test_bad_inputs_raise_one_clear_error(judge, mnist_data):
         judge_features(judge, np.zeros((2, 32, 32, 3), dtype=np.uint8))
     with pytest.raises(BadInputError, match="non-empty"):
         judge_features(judge, images[:0])
-    with pytest.raises(BadInputError, match="labels must be 5 integers"):
+    with pytest.raises(BadInputError, match=r"labels must be integers of shape \(5,\)"):
         judge_accuracy(judge, images[:5], labels[:4])
     with pytest.raises(BadInputError, match="at least 2"):
         fid(images[:1], images[:10], judge)
@@ -92,3 +93,30 @@ def test_bad_inputs_raise_one_clear_error(judge, mnist_data):
         diversity_ratio(images[:3], [0, 0, 1], images, labels)
     with pytest.raises(BadInputError, match="uint8"):
         train_judge(torch.zeros(4, 28, 28), [0, 1, 0, 1], progress=False)
+
+
+def test_a_judge_with_several_heads_reads_each_attribute():
+    """Two attributes of a synthetic image: brightness (2 classes) and which half is lit (2)."""
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, (400, 2))
+    images = np.zeros((400, 8, 8), dtype=np.uint8)
+    for image, (bright, half) in zip(images, labels, strict=True):
+        image[:, 4 * half:4 * half + 4] = 250 if bright else 90
+    config = JudgeConfig(steps=150, batch_size=64, width=8, features=16, shift=0)
+    judge = train_judge(images, labels, config, progress=False, heads=(2, 2))
+    assert judge.heads == (2, 2) and judge.num_classes == 4
+    predictions = judge_predictions(judge, images)
+    assert predictions.shape == (400, 2)
+    np.testing.assert_array_equal(predictions, labels)
+    assert judge_accuracy(judge, images, labels) == 1.0
+    flipped = labels.copy()
+    flipped[:100, 1] ^= 1  # a quarter of the images with one head wrong
+    assert judge_accuracy(judge, images, flipped) == 0.75
+
+
+def test_multi_head_labels_are_checked():
+    images = np.zeros((4, 8, 8), dtype=np.uint8)
+    with pytest.raises(BadInputError, match="shape"):
+        train_judge(images, np.zeros(4, dtype=int), heads=(2, 2), progress=False)
+    with pytest.raises(BadInputError, match="heads"):
+        train_judge(images, np.array([[0, 2]] * 4), heads=(2, 2), progress=False)

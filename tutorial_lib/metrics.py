@@ -47,14 +47,19 @@ def as_image_tensor(images, image_shape: tuple[int, ...] | None = None) -> torch
     return images.permute(0, 3, 1, 2).float() / 255
 
 
-def _as_labels(labels, count: int, num_classes: int | None = None) -> torch.Tensor:
-    """Integer labels, one per image, as an int64 tensor."""
+def _as_labels(labels, count: int, num_classes: int | None = None,
+               heads: tuple[int, ...] | None = None) -> torch.Tensor:
+    """Integer labels, one per image ((count,), or (count, len(heads)) for several heads), as
+    an int64 tensor."""
     labels = torch.as_tensor(np.asarray(labels))
-    if labels.shape != (count,) or labels.dtype.is_floating_point or labels.dtype == torch.bool:
-        raise BadInputError(f"labels must be {count} integers, one per image, got "
+    shape = (count,) if heads is None else (count, len(heads))
+    if labels.shape != shape or labels.dtype.is_floating_point or labels.dtype == torch.bool:
+        raise BadInputError(f"labels must be integers of shape {shape}, one per image, got "
                             f"{labels.dtype} of shape {tuple(labels.shape)}")
     if num_classes is not None and (labels.min() < 0 or labels.max() >= num_classes):
         raise BadInputError(f"labels must lie in 0..{num_classes - 1}")
+    if heads is not None and (labels.min() < 0 or (labels >= torch.tensor(heads)).any()):
+        raise BadInputError(f"labels of head i must lie in 0..heads[i]-1, heads = {heads}")
     return labels.long()
 
 
@@ -62,13 +67,18 @@ class Judge(nn.Module):
     """A small CNN classifier: two conv blocks, then `features` numbers, then class logits.
 
     `features(x)` is the penultimate layer, the representation FID compares. The judge records
-    the image shape it was trained on and refuses others.
+    the image shape it was trained on and refuses others. With `heads` = (k1, k2, ...) it reads
+    several attributes at once (colour, shape, ...): its logits are the heads' logits side by
+    side, num_classes = k1 + k2 + ..., and its predictions one class per head.
     """
 
     def __init__(self, image_shape: tuple[int, ...], num_classes: int, width: int = 32,
-                 features: int = 128):
+                 features: int = 128, heads: tuple[int, ...] | None = None):
         super().__init__()
+        if heads is not None and sum(heads) != num_classes:
+            raise BadInputError(f"heads {heads} must add up to num_classes={num_classes}")
         self.image_shape, self.num_classes = tuple(image_shape), num_classes
+        self.heads = tuple(heads) if heads is not None else (num_classes,)
         self.num_features = features
         self.test_accuracy: float | None = None  # set by whoever evaluates it on held-out data
         height, wide = self.image_shape[:2]
@@ -91,6 +101,10 @@ class Judge(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.body(x))
+
+    def head_logits(self, logits: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """The logits (N, num_classes) cut into one block per head."""
+        return logits.split(self.heads, dim=1)
 
 
 def _shift(x: torch.Tensor, pixels: int, rng: torch.Generator) -> torch.Tensor:
@@ -121,16 +135,19 @@ class JudgeConfig:
     seed: int = 0
 
 
-def train_judge(images, labels, config: JudgeConfig | None = None,
-                progress: bool = True) -> Judge:
-    """Train a Judge on real labelled images (uint8 (N, H, W[, C]), integer labels 0..K-1)."""
+def train_judge(images, labels, config: JudgeConfig | None = None, progress: bool = True,
+                heads: tuple[int, ...] | None = None) -> Judge:
+    """Train a Judge on real labelled images (uint8 (N, H, W[, C])) with integer labels 0..K-1:
+    (N,) for one head, or (N, len(heads)) with heads = the number of classes of each."""
     config = config or JudgeConfig()
     x = as_image_tensor(images)
-    y = _as_labels(labels, len(x))
+    y = _as_labels(labels, len(x), heads=heads)
     if y.min() < 0:
         raise BadInputError("labels must be non-negative class indices")
     rng = seed_everything(config.seed)
-    judge = Judge(tuple(images.shape[1:]), int(y.max()) + 1, config.width, config.features)
+    num_classes = sum(heads) if heads else int(y.max()) + 1
+    judge = Judge(tuple(images.shape[1:]), num_classes, config.width, config.features, heads)
+    y = y.reshape(len(x), -1)  # one column per head
     optimizer = torch.optim.Adam(judge.parameters(), lr=config.lr)
     # warm up, then anneal the learning rate to almost zero: the last steps settle the weights
     # instead of bouncing around
@@ -138,8 +155,8 @@ def train_judge(images, labels, config: JudgeConfig | None = None,
 
     def step(i):
         batch = torch.randint(len(x), (config.batch_size,), generator=rng)
-        logits = judge(_shift(x[batch], config.shift, rng))
-        loss = F.cross_entropy(logits, y[batch])
+        logits = judge.head_logits(judge(_shift(x[batch], config.shift, rng)))
+        loss = sum(F.cross_entropy(block, y[batch, i]) for i, block in enumerate(logits))
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -160,14 +177,20 @@ def _run(judge: Judge, images, method, batch_size: int = 500) -> torch.Tensor:
 
 
 def judge_predictions(judge: Judge, images) -> np.ndarray:
-    """The judge's class for each image, int64 (N,)."""
-    return _run(judge, images, judge.forward).argmax(dim=1).numpy()
+    """The judge's class for each image, int64 (N,); with several heads (N, heads)."""
+    blocks = judge.head_logits(_run(judge, images, judge.forward))
+    predictions = torch.stack([block.argmax(dim=1) for block in blocks], dim=1).numpy()
+    return predictions[:, 0] if len(blocks) == 1 else predictions
 
 
 def judge_accuracy(judge: Judge, images, labels) -> float:
-    """Fraction of images the judge puts in the class they were meant to be (or truly are)."""
+    """Fraction of images the judge puts in the class they were meant to be (or truly are);
+    with several heads, the fraction with every head right."""
     predictions = judge_predictions(judge, images)
-    return float((predictions == _as_labels(labels, len(predictions)).numpy()).mean())
+    heads = judge.heads if len(judge.heads) > 1 else None
+    labels = _as_labels(labels, len(predictions), heads=heads).numpy()
+    correct = predictions == labels
+    return float((correct if correct.ndim == 1 else correct.all(axis=1)).mean())
 
 
 def judge_features(judge: Judge, images) -> np.ndarray:

@@ -7,6 +7,8 @@ never half a file.
 """
 
 import contextlib
+import dataclasses
+import json
 import os
 import random
 import tempfile
@@ -136,3 +138,33 @@ def read_metadata(path: str | Path) -> dict[str, str]:
         raise CacheError(
             f"cache file {path} is corrupt ({err}); delete it and the model will be rebuilt"
         ) from None
+
+
+def config_key(config) -> str:
+    """A dataclass config as the JSON string stored beside the weights trained with it."""
+    return json.dumps(dataclasses.asdict(config))
+
+
+def cached_tensors(name: str, config) -> tuple[dict[str, torch.Tensor], dict[str, str]] | None:
+    """(tensors, metadata) of the cache file `name` if it was trained with `config` (a
+    dataclass); None if there is none or it was trained with other settings, so the caller
+    retrains. A corrupt file raises CacheError."""
+    path = cache_dir() / name
+    if not path.exists():
+        return None
+    metadata = read_metadata(path)
+    if metadata.get("config") != config_key(config):
+        return None
+    return load_tensors(path), metadata
+
+
+def load_state(model: torch.nn.Module, tensors: dict[str, torch.Tensor],
+               name: str) -> torch.nn.Module:
+    """Load cached weights into a model (returned in eval mode), turning a mismatch (a file
+    written for another model) into a CacheError."""
+    try:
+        model.load_state_dict(tensors)
+    except RuntimeError:
+        raise CacheError(f"cache file {cache_dir() / name} does not hold the weights this model "
+                         "needs; delete it and the model will be rebuilt") from None
+    return model.eval()

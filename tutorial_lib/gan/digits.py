@@ -6,21 +6,25 @@ Delete the files in `runtime.cache_dir()` to retrain; a cached model whose train
 longer match the library's is retrained automatically.
 """
 
-import json
 import numbers
 import time
-from dataclasses import asdict, replace
+from dataclasses import replace
 
 import numpy as np
-import torch
-from torch import nn
 
 from tutorial_lib.data.mnist import IMAGE_SIZE, NUM_CLASSES, mnist_split
-from tutorial_lib.errors import BadInputError, CacheError
+from tutorial_lib.errors import BadInputError
 from tutorial_lib.gan.nets import Generator
 from tutorial_lib.gan.train import GANConfig, generate, train_gan
 from tutorial_lib.metrics import Judge, JudgeConfig, judge_accuracy, train_judge
-from tutorial_lib.runtime import budget, cache_dir, load_tensors, read_metadata, save_tensors
+from tutorial_lib.runtime import (
+    budget,
+    cache_dir,
+    cached_tensors,
+    config_key,
+    load_state,
+    save_tensors,
+)
 
 # 2,500 steps: about 90 s on two idle CPU cores (about 120 s beside another busy process). On 5
 # seeds the judge read 0.99 of its digits as the digit asked for, with a diversity ratio of
@@ -45,28 +49,6 @@ def digit_judge_config() -> JudgeConfig:
     return replace(JUDGE_CONFIG, steps=budget(JUDGE_CONFIG.steps, FAST_JUDGE_STEPS))
 
 
-def _cached(name: str, config) -> tuple[dict[str, torch.Tensor], dict[str, str]] | None:
-    """(tensors, metadata) of a cache file trained with `config`, or None if there is none or
-    it was trained with other settings. A corrupt file raises CacheError."""
-    path = cache_dir() / name
-    if not path.exists():
-        return None
-    metadata = read_metadata(path)
-    if metadata.get("config") != json.dumps(asdict(config)):
-        return None
-    return load_tensors(path), metadata
-
-
-def _load_state(model: nn.Module, tensors: dict[str, torch.Tensor], name: str) -> nn.Module:
-    """Load weights, turning a mismatch (a file from another model) into a CacheError."""
-    try:
-        model.load_state_dict(tensors)
-    except RuntimeError:
-        raise CacheError(f"cache file {cache_dir() / name} does not hold the weights this model "
-                         "needs; delete it and the model will be rebuilt") from None
-    return model.eval()
-
-
 def pretrained_digit_gan(progress: bool = True) -> Generator:
     """The course's conditional digit generator (the EMA generator, in eval mode).
 
@@ -75,12 +57,12 @@ def pretrained_digit_gan(progress: bool = True) -> Generator:
     """
     config = digit_gan_config()
     generator = Generator(config.latent_dim, config.g_width, config.num_classes)
-    cached = _cached(GAN_FILE, config)
+    cached = cached_tensors(GAN_FILE, config)
     if cached is not None:
-        return _load_state(generator, cached[0], GAN_FILE)
+        return load_state(generator, cached[0], GAN_FILE)
     images, labels, _, _ = mnist_split()
     run = train_gan(config, images, labels, progress=progress)
-    metadata = {"config": json.dumps(asdict(config)),
+    metadata = {"config": config_key(config),
                 "train_seconds": f"{run.history.seconds:.1f}"}
     save_tensors(cache_dir() / GAN_FILE, run.ema_generator.state_dict(), metadata)
     return run.ema_generator
@@ -91,16 +73,16 @@ def pretrained_judge(progress: bool = True) -> Judge:
     on the test split (0.984 at the full budget, which trains in about a minute)."""
     config = digit_judge_config()
     judge = Judge((IMAGE_SIZE, IMAGE_SIZE), NUM_CLASSES, config.width, config.features)
-    cached = _cached(JUDGE_FILE, config)
+    cached = cached_tensors(JUDGE_FILE, config)
     if cached is not None:
-        judge = _load_state(judge, cached[0], JUDGE_FILE)
+        judge = load_state(judge, cached[0], JUDGE_FILE)
         judge.test_accuracy = float(cached[1].get("test_accuracy", "nan"))
         return judge
     train_images, train_labels, test_images, test_labels = mnist_split()
     start = time.perf_counter()
     judge = train_judge(train_images, train_labels, config, progress=progress)
     judge.test_accuracy = judge_accuracy(judge, test_images, test_labels)
-    metadata = {"config": json.dumps(asdict(config)), "test_accuracy": f"{judge.test_accuracy}",
+    metadata = {"config": config_key(config), "test_accuracy": f"{judge.test_accuracy}",
                 "train_seconds": f"{time.perf_counter() - start:.1f}"}
     save_tensors(cache_dir() / JUDGE_FILE, judge.state_dict(), metadata)
     return judge

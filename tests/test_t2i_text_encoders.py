@@ -1,0 +1,82 @@
+"""Text encoders: prompt checks, the one-hot baseline, MiniLM, and the distilled Chinese student."""
+
+import pytest
+import torch
+
+from tutorial_lib.data import shapes
+from tutorial_lib.errors import BadInputError
+from tutorial_lib.t2i.text_encoders import (
+    MAX_PROMPT_CHARS,
+    TextEncoder,
+    check_prompts,
+    combination_targets,
+    is_chinese,
+    minilm_embeddings,
+    onehot,
+    parallel_captions,
+)
+
+
+@pytest.mark.parametrize(("prompt", "message"), [
+    ("", "empty"), ("   \n", "empty"), ("x" * 10_000, "10000 characters"),
+    ("🙂🙂🙂", "no words"), ("123 !!", "no words"), (42, "must be a str"),
+    ([], "at least one")])
+def test_bad_prompts_get_one_clear_error(prompt, message):
+    with pytest.raises(BadInputError, match=message):
+        check_prompts(prompt)
+
+
+def test_good_prompts_pass_through():
+    assert check_prompts("a red circle") == ["a red circle"]
+    assert check_prompts(("红色圆形", "x" * MAX_PROMPT_CHARS)) == ["红色圆形", "x" * 300]
+    assert is_chinese("一个红色的圆") and not is_chinese("a red circle")
+
+
+def test_onehot_marks_each_attribute_once():
+    vector = onehot("a large cyan diamond at the bottom left")
+    assert vector.shape == (18,) and vector.sum() == 5
+    assert torch.equal(TextEncoder("onehot")(["a large cyan diamond at the bottom left"])[0],
+                       vector)
+    with pytest.raises(BadInputError, match="grammar"):
+        onehot("a crimson rhombus")
+
+
+def test_unknown_encoder():
+    with pytest.raises(BadInputError, match="unknown encoder 'clip'"):
+        TextEncoder("clip")
+
+
+def test_minilm_knows_words_the_captions_never_use():
+    crimson, red, blue = minilm_embeddings(["a crimson circle", "a red circle", "a blue circle"])
+    assert crimson @ red > crimson @ blue
+    torch.testing.assert_close(crimson.norm(), torch.tensor(1.0))
+
+
+@pytest.fixture(scope="module")
+def bilingual(tmp_path_factory):
+    """The bilingual encoder, its student trained at the full budget into a private cache."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TUTORIAL_CACHE", str(tmp_path_factory.mktemp("student")))
+        patch.delenv("TUTORIAL_FAST", raising=False)
+        yield TextEncoder("bilingual", progress=False)
+
+
+def test_student_puts_held_out_chinese_captions_on_their_english_meaning(bilingual):
+    """Chinese captions of colour-shape pairs the student never saw land nearest their own
+    combination's MiniLM point, out of every combination of the world."""
+    targets = torch.cat([combination_targets("train"), combination_targets("heldout")])
+    texts, combo = parallel_captions("heldout", "zh")
+    vectors = bilingual(texts)
+    nearest = (vectors @ targets.T).argmax(dim=1).numpy()
+    assert (nearest == combo + len(shapes.combinations("train"))).mean() >= 0.95
+    torch.testing.assert_close(vectors.norm(dim=1), torch.ones(len(texts)))
+
+
+def test_bilingual_sends_english_to_minilm_and_chinese_to_the_student(bilingual):
+    english, chinese = "a small red circle at the top left", "左上角有一个小的红色圆形"
+    mixed = bilingual([english, chinese])
+    torch.testing.assert_close(mixed[0], minilm_embeddings([english])[0])
+    torch.testing.assert_close(mixed[1], bilingual([chinese])[0])
+    assert not torch.allclose(mixed[1], minilm_embeddings([chinese])[0], atol=0.1)
+    with pytest.raises(BadInputError, match="empty"):
+        bilingual(["a red circle", " "])

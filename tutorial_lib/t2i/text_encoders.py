@@ -1,0 +1,259 @@
+"""From a caption to a condition vector: the language model's part in text-to-image.
+
+The guide's generator G(x, c) (§2.3, §3.2.2) needs the description c as numbers. Three encoders
+share one interface, `encoder(prompts) -> float tensor (N, encoder.dim)`:
+
+- `minilm`: the frozen pretrained all-MiniLM-L6-v2 sentence embedding, 384 numbers of length 1.
+  It knows English words the captions never use ("crimson", "rhombus"), but not Chinese;
+- `bilingual` (the default): MiniLM for English and, for Chinese, a small student encoder
+  distilled so that a Chinese caption lands where MiniLM puts the parallel English caption
+  (multilingual knowledge distillation, Reimers & Gurevych 2020). Both languages then share
+  MiniLM's space, and one generator serves both;
+- `onehot`: 18 numbers, the attributes of a caption of the grammar marked one-hot. It is the
+  upper bound a text encoder can reach, and it refuses anything outside the grammar.
+"""
+
+import hashlib
+import time
+import unicodedata
+from dataclasses import dataclass, replace
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from tutorial_lib.data import shapes
+from tutorial_lib.errors import BadInputError
+from tutorial_lib.runtime import (
+    budget,
+    cache_dir,
+    cached_tensors,
+    config_key,
+    load_state,
+    load_tensors,
+    save_tensors,
+    seed_everything,
+    torch_threads,
+)
+from tutorial_lib.training import train_loop
+
+MAX_PROMPT_CHARS = 300  # a shapes-world caption is under 60; longer text is not a description
+ENCODERS = ("bilingual", "minilm", "onehot")
+
+
+def check_prompts(prompts) -> list[str]:
+    """A list of prompts, each a non-empty str of at most MAX_PROMPT_CHARS with at least one
+    letter or CJK character; one clear BadInputError otherwise."""
+    if isinstance(prompts, str):
+        prompts = [prompts]
+    if not isinstance(prompts, (list, tuple)):
+        raise BadInputError(f"prompts must be a str or a list of str, got "
+                            f"{type(prompts).__name__}")
+    if not prompts:
+        raise BadInputError("give at least one prompt")
+    prompts = list(prompts)
+    for prompt in prompts:
+        if not isinstance(prompt, str):
+            raise BadInputError(f"prompts must be str, got {type(prompt).__name__}")
+        if not prompt.strip():
+            raise BadInputError("the prompt is empty: describe a shape, e.g. 'a small red circle "
+                                "at the top left'")
+        if len(prompt) > MAX_PROMPT_CHARS:
+            raise BadInputError(f"the prompt has {len(prompt)} characters; describe one shape in "
+                                f"at most {MAX_PROMPT_CHARS}")
+        if not any(unicodedata.category(ch).startswith("L") for ch in prompt):
+            raise BadInputError(f"the prompt {prompt!r} has no words in it")
+    return prompts
+
+
+def is_chinese(text: str) -> bool:
+    """True when the text contains a CJK ideograph."""
+    return any("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" for ch in text)
+
+
+# ---------------------------------------------------------------------------- MiniLM, cached
+def minilm_embeddings(texts: list[str], cache: bool = False) -> torch.Tensor:
+    """MiniLM sentence embeddings (N, 384) of texts. With cache=True a list seen before is read
+    from the disk cache: the template captions are embedded once, not at every training run."""
+    from tutorial_lib.text.pretrained import embed_sentences, load_sentence_encoder
+
+    digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
+    path = cache_dir() / f"minilm_{digest}.safetensors"
+    if cache and path.exists():
+        return load_tensors(path)["embeddings"]
+    tokenizer, model = load_sentence_encoder()
+    with torch.no_grad():
+        embeddings = embed_sentences(list(texts), tokenizer, model)
+    if cache:
+        save_tensors(path, {"embeddings": embeddings})
+    return embeddings
+
+
+def parallel_captions(split: str, lang: str) -> tuple[list[str], np.ndarray]:
+    """Every caption of every attribute combination of a split in one language, and the index
+    of its combination (in shapes.combinations(split) order)."""
+    texts, combo = [], []
+    for index, attrs in enumerate(shapes.combinations(split)):
+        captions = shapes.all_captions(attrs, lang)
+        texts += captions
+        combo += [index] * len(captions)
+    return texts, np.array(combo)
+
+
+def combination_targets(split: str) -> torch.Tensor:
+    """One MiniLM point per attribute combination: the normalised mean embedding of all its
+    English captions, the place a Chinese caption of that combination should land."""
+    texts, combo = parallel_captions(split, "en")
+    embeddings = minilm_embeddings(texts, cache=True)
+    sums = torch.zeros(int(combo.max()) + 1, embeddings.shape[1]).index_add_(
+        0, torch.from_numpy(combo), embeddings)
+    return F.normalize(sums, dim=1)
+
+
+# ---------------------------------------------------------------------------- the student
+@dataclass
+class StudentConfig:
+    """A small Transformer over the chapter-1 caption tokenizer's tokens. 400 steps (about 25 s
+    on one thread) put every Chinese caption of a held-out combination nearest its own
+    combination's MiniLM point, out of all 432."""
+
+    dim: int = 96
+    layers: int = 2
+    heads: int = 4
+    max_tokens: int = 48
+    steps: int = 400
+    batch_size: int = 128
+    lr: float = 2e-3
+    seed: int = 0
+
+
+class CaptionStudent(nn.Module):
+    """Token ids (N, T) and their mask -> unit vectors (N, out_dim) in MiniLM's space."""
+
+    def __init__(self, vocab_size: int, config: StudentConfig, out_dim: int = 384):
+        super().__init__()
+        self.config = config
+        self.embed = nn.Embedding(vocab_size, config.dim)
+        self.position = nn.Embedding(config.max_tokens, config.dim)
+        layer = nn.TransformerEncoderLayer(config.dim, config.heads, 4 * config.dim,
+                                           dropout=0.0, batch_first=True, norm_first=True)
+        # nested tensors are an inference speed-up that warns with norm_first; not needed here
+        self.encoder = nn.TransformerEncoder(layer, config.layers, enable_nested_tensor=False)
+        self.out = nn.Linear(config.dim, out_dim)
+
+    def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        positions = torch.arange(ids.shape[1], device=ids.device)
+        h = self.encoder(self.embed(ids) + self.position(positions), src_key_padding_mask=~mask)
+        pooled = (h * mask[..., None]).sum(1) / mask.sum(1, keepdim=True).clamp(min=1)
+        return F.normalize(self.out(pooled), dim=1)
+
+
+def _tokenize(tokenizer, texts: list[str], max_tokens: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Padded token ids and a boolean mask of the real tokens; long texts are cut."""
+    batch = tokenizer(list(texts), add_special_tokens=False, padding=True, truncation=True,
+                      max_length=max_tokens, return_tensors="pt")
+    return batch["input_ids"], batch["attention_mask"].bool()
+
+
+def train_student(config: StudentConfig | None = None, progress: bool = True):
+    """Distil MiniLM into a Chinese student on the train split's combinations.
+
+    Every Chinese caption of a combination is pulled towards that combination's MiniLM point
+    (`combination_targets`) by minimising 1 - cosine similarity. Returns (student, History).
+    """
+    from tutorial_lib.text.tokenizer import caption_tokenizer
+
+    config = config or StudentConfig()
+    tokenizer = caption_tokenizer()
+    texts, combo = parallel_captions("train", "zh")
+    ids, mask = _tokenize(tokenizer, texts, config.max_tokens)
+    targets = combination_targets("train")[torch.from_numpy(combo)]
+    rng = seed_everything(config.seed)
+    student = CaptionStudent(len(tokenizer), config, targets.shape[1])
+    optimizer = torch.optim.AdamW(student.parameters(), lr=config.lr, weight_decay=0.01)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, config.lr, total_steps=config.steps)
+
+    def step(i):
+        batch = torch.randint(len(ids), (config.batch_size,), generator=rng)
+        loss = 1 - (student(ids[batch], mask[batch]) * targets[batch]).sum(1).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        return {"loss": loss.item()}
+
+    student.train()
+    with torch_threads(1):  # a small model: one thread is as fast and immune to contention
+        history = train_loop(step, config.steps, log_every=10, desc="distilling the student",
+                             progress=progress)
+    return student.eval(), history
+
+
+STUDENT_FILE = "chinese_student.safetensors"
+FAST_STUDENT_STEPS = 40
+
+
+def student_config() -> StudentConfig:
+    return replace(StudentConfig(), steps=budget(StudentConfig.steps, FAST_STUDENT_STEPS))
+
+
+def pretrained_student(progress: bool = True) -> CaptionStudent:
+    """The distilled Chinese encoder: trained on first use, then loaded from the cache."""
+    from tutorial_lib.text.tokenizer import caption_tokenizer
+
+    config = student_config()
+    cached = cached_tensors(STUDENT_FILE, config)
+    student = CaptionStudent(len(caption_tokenizer()), config)
+    if cached is not None:
+        return load_state(student, cached[0], STUDENT_FILE)
+    start = time.perf_counter()
+    student, _ = train_student(config, progress)
+    save_tensors(cache_dir() / STUDENT_FILE, student.state_dict(),
+                 {"config": config_key(config),
+                  "train_seconds": f"{time.perf_counter() - start:.1f}"})
+    return student
+
+
+# ---------------------------------------------------------------------------- the encoders
+class TextEncoder:
+    """prompts -> condition vectors (N, dim); `name` is one of ENCODERS."""
+
+    def __init__(self, name: str = "bilingual", progress: bool = True):
+        if name not in ENCODERS:
+            raise BadInputError(f"unknown encoder {name!r}; choose one of {', '.join(ENCODERS)}")
+        self.name = name
+        self.dim = sum(len(values) for _, values in shapes.ATTRIBUTES) if name == "onehot" \
+            else 384
+        self._student = pretrained_student(progress) if name == "bilingual" else None
+
+    def __call__(self, prompts) -> torch.Tensor:
+        prompts = check_prompts(prompts)
+        if self.name == "onehot":
+            return torch.stack([onehot(prompt) for prompt in prompts])
+        vectors = torch.empty(len(prompts), self.dim)
+        chinese = [i for i, p in enumerate(prompts) if is_chinese(p)] if self._student else []
+        english = [i for i in range(len(prompts)) if i not in set(chinese)]
+        if english:
+            vectors[english] = minilm_embeddings([prompts[i] for i in english])
+        if chinese:
+            vectors[chinese] = self._encode_chinese([prompts[i] for i in chinese])
+        return vectors
+
+    @torch.no_grad()
+    def _encode_chinese(self, texts: list[str]) -> torch.Tensor:
+        from tutorial_lib.text.tokenizer import caption_tokenizer
+
+        ids, mask = _tokenize(caption_tokenizer(), texts, self._student.config.max_tokens)
+        return self._student(ids, mask)
+
+
+def onehot(prompt: str) -> torch.Tensor:
+    """The attributes of a caption of the grammar, one-hot per attribute (18 numbers)."""
+    attrs = shapes.parse_caption(prompt)
+    if attrs is None:
+        raise BadInputError(f"the onehot encoder only reads captions of the shapes-world "
+                            f"grammar, and {prompt!r} is not one; use the bilingual encoder")
+    return torch.cat([F.one_hot(torch.tensor(values.index(attrs[key])), len(values)).float()
+                      for key, values in shapes.ATTRIBUTES])
+
