@@ -17,6 +17,8 @@ Images everywhere are uint8 arrays (numpy or torch) of shape (N, H, W) for grey 
 for colour, with ink 0..255, as the course's datasets hand them out.
 """
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +28,14 @@ from torch import nn
 from torchmetrics.image.fid import FrechetInceptionDistance
 
 from tutorial_lib.errors import BadInputError
-from tutorial_lib.runtime import seed_everything
+from tutorial_lib.runtime import (
+    cache_dir,
+    cached_tensors,
+    config_key,
+    load_state,
+    save_tensors,
+    seed_everything,
+)
 from tutorial_lib.training import train_loop
 
 
@@ -166,6 +175,28 @@ def train_judge(images, labels, config: JudgeConfig | None = None, progress: boo
     judge.train()
     train_loop(step, config.steps, log_every=10, desc="training the judge", progress=progress)
     return judge.eval()
+
+
+def cached_judge(file_name: str, config: JudgeConfig, image_shape: tuple[int, ...],
+                 heads: tuple[int, ...], data: Callable[[], tuple], progress: bool = True) -> Judge:
+    """A judge trained with `config`, loaded from the cache file `file_name` when one was saved
+    with that config; otherwise trained on `data()` = (train images, train labels, test images,
+    test labels), scored on the test part and saved. `judge.test_accuracy` holds the score."""
+    judge = Judge(image_shape, sum(heads), config.width, config.features, heads)
+    cached = cached_tensors(file_name, config)
+    if cached is not None:
+        judge = load_state(judge, cached[0], file_name)
+        judge.test_accuracy = float(cached[1].get("test_accuracy", "nan"))
+        return judge
+    train_images, train_labels, test_images, test_labels = data()
+    start = time.perf_counter()
+    judge = train_judge(train_images, train_labels, config, progress=progress,
+                        heads=heads if len(heads) > 1 else None)
+    judge.test_accuracy = judge_accuracy(judge, test_images, test_labels)
+    save_tensors(cache_dir() / file_name, judge.state_dict(),
+                 {"config": config_key(config), "test_accuracy": f"{judge.test_accuracy}",
+                  "train_seconds": f"{time.perf_counter() - start:.1f}"})
+    return judge
 
 
 @torch.no_grad()

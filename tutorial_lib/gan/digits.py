@@ -7,7 +7,6 @@ longer match the library's is retrained automatically.
 """
 
 import numbers
-import time
 from dataclasses import replace
 
 import numpy as np
@@ -16,7 +15,7 @@ from tutorial_lib.data.mnist import IMAGE_SIZE, NUM_CLASSES, mnist_split
 from tutorial_lib.errors import BadInputError
 from tutorial_lib.gan.nets import Generator
 from tutorial_lib.gan.train import GANConfig, generate, train_gan
-from tutorial_lib.metrics import Judge, JudgeConfig, judge_accuracy, train_judge
+from tutorial_lib.metrics import Judge, JudgeConfig, cached_judge
 from tutorial_lib.runtime import (
     budget,
     cache_dir,
@@ -71,21 +70,8 @@ def pretrained_digit_gan(progress: bool = True) -> Generator:
 def pretrained_judge(progress: bool = True) -> Judge:
     """A digit classifier trained on the MNIST train split; `judge.test_accuracy` is its accuracy
     on the test split (0.984 at the full budget, which trains in about a minute)."""
-    config = digit_judge_config()
-    judge = Judge((IMAGE_SIZE, IMAGE_SIZE), NUM_CLASSES, config.width, config.features)
-    cached = cached_tensors(JUDGE_FILE, config)
-    if cached is not None:
-        judge = load_state(judge, cached[0], JUDGE_FILE)
-        judge.test_accuracy = float(cached[1].get("test_accuracy", "nan"))
-        return judge
-    train_images, train_labels, test_images, test_labels = mnist_split()
-    start = time.perf_counter()
-    judge = train_judge(train_images, train_labels, config, progress=progress)
-    judge.test_accuracy = judge_accuracy(judge, test_images, test_labels)
-    metadata = {"config": config_key(config), "test_accuracy": f"{judge.test_accuracy}",
-                "train_seconds": f"{time.perf_counter() - start:.1f}"}
-    save_tensors(cache_dir() / JUDGE_FILE, judge.state_dict(), metadata)
-    return judge
+    return cached_judge(JUDGE_FILE, digit_judge_config(), (IMAGE_SIZE, IMAGE_SIZE),
+                        (NUM_CLASSES,), mnist_split, progress)
 
 
 def _check_digits(digits) -> list[int]:
