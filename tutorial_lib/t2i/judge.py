@@ -21,9 +21,9 @@ from tutorial_lib.data import shapes
 from tutorial_lib.errors import BadInputError
 from tutorial_lib.metrics import Judge, JudgeConfig, cached_judge, judge_predictions
 from tutorial_lib.runtime import budget
+from tutorial_lib.t2i.nets import ATTRIBUTE_CLASSES
 
-ATTRIBUTE_NAMES = tuple(name for name, _ in shapes.ATTRIBUTES)
-HEADS = tuple(len(values) for _, values in shapes.ATTRIBUTES)
+HEADS = ATTRIBUTE_CLASSES
 # no random shifts: position is one of the attributes, and the data already hold every jitter
 JUDGE_CONFIG = JudgeConfig(steps=600, batch_size=128, lr=3e-3, shift=0)
 FAST_JUDGE_STEPS = 30

@@ -21,10 +21,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from tutorial_lib.data import shapes
 from tutorial_lib.errors import BadInputError
 
 IMAGE_SIZE = 32
-ATTRIBUTE_CLASSES = (6, 4, 2, 3, 3)  # colour, shape, size, row, column (shapes.ATTRIBUTES)
+# classes per attribute, in shapes.ATTRIBUTES order: colour, shape, size, row, column
+ATTRIBUTE_CLASSES = tuple(len(values) for _, values in shapes.ATTRIBUTES)
 
 
 def coordinates(x: torch.Tensor) -> torch.Tensor:

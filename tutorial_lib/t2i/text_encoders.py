@@ -36,6 +36,7 @@ from tutorial_lib.runtime import (
     seed_everything,
     torch_threads,
 )
+from tutorial_lib.t2i.nets import ATTRIBUTE_CLASSES
 from tutorial_lib.training import train_loop
 
 MAX_PROMPT_CHARS = 300  # a shapes-world caption is under 60; longer text is not a description
@@ -223,9 +224,12 @@ class TextEncoder:
         if name not in ENCODERS:
             raise BadInputError(f"unknown encoder {name!r}; choose one of {', '.join(ENCODERS)}")
         self.name = name
-        self.dim = sum(len(values) for _, values in shapes.ATTRIBUTES) if name == "onehot" \
-            else 384
-        self._student = pretrained_student(progress) if name == "bilingual" else None
+        self.dim = sum(ATTRIBUTE_CLASSES) if name == "onehot" else 384
+        self._student = self._tokenizer = None
+        if name == "bilingual":  # loaded once here, not at every call
+            from tutorial_lib.text.tokenizer import caption_tokenizer
+
+            self._student, self._tokenizer = pretrained_student(progress), caption_tokenizer()
 
     def __call__(self, prompts) -> torch.Tensor:
         prompts = check_prompts(prompts)
@@ -242,9 +246,7 @@ class TextEncoder:
 
     @torch.no_grad()
     def _encode_chinese(self, texts: list[str]) -> torch.Tensor:
-        from tutorial_lib.text.tokenizer import caption_tokenizer
-
-        ids, mask = _tokenize(caption_tokenizer(), texts, self._student.config.max_tokens)
+        ids, mask = _tokenize(self._tokenizer, texts, self._student.config.max_tokens)
         return self._student(ids, mask)
 
 
