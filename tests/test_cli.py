@@ -69,3 +69,38 @@ def test_generate_digits_rejects_bad_arguments(tmp_path):
         result = run_cli(*argv)
         assert result.returncode == 2 and message in result.stderr, result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_generate_writes_prompt_order_and_loads_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("TUTORIAL_FAST", "1")  # a seconds-long training; the CLI is under test
+    prompts = tmp_path / "prompts.txt"
+    prompts.write_text("a small red circle at the top left\n\n左上角有一个小的红色圆形\n",
+                       encoding="utf-8")
+    out = tmp_path / "images.npy"
+    args = ["generate", "--prompts-file", str(prompts), "--n", "2", "--seed", "1",
+            "--out", str(out)]
+    first = run_cli(*args)
+    assert first.returncode == 0, first.stderr
+    images = np.load(out)
+    assert images.dtype == np.uint8 and images.shape == (4, 32, 32, 3)
+    cached = list((tmp_path / "cache").rglob("t2i_generator.safetensors"))
+    assert len(cached) == 1
+    stamp = cached[0].stat().st_mtime_ns
+    single = run_cli("generate", "--prompt", "a small red circle at the top left", "--n", "2",
+                     "--seed", "1", "--out", str(out))
+    assert single.returncode == 0, single.stderr
+    assert cached[0].stat().st_mtime_ns == stamp  # loaded from the cache, not retrained
+    np.testing.assert_array_equal(np.load(out), images[:2])
+
+
+def test_generate_rejects_bad_arguments(tmp_path):
+    out = str(tmp_path / "images.npy")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n", encoding="utf-8")
+    for args, message in [(["--prompt", "   "], "empty"), (["--prompt", "x", "--n", "0"], "n must"),
+                          (["--prompt", "a red circle", "--encoder", "clip"], "unknown encoder"),
+                          (["--prompts-file", str(empty)], "no prompts"),
+                          (["--prompts-file", str(tmp_path / "missing.txt")], "no such file")]:
+        result = run_cli("generate", "--out", out, *args)
+        assert result.returncode == 2 and message in result.stderr, (args, result.stderr)
+        assert "Traceback" not in result.stderr

@@ -66,7 +66,7 @@ def test_student_puts_held_out_chinese_captions_on_their_english_meaning(bilingu
     combination's MiniLM point, out of every combination of the world."""
     targets = torch.cat([combination_targets("train"), combination_targets("heldout")])
     texts, combo = parallel_captions("heldout", "zh")
-    vectors = bilingual(texts)
+    vectors = bilingual.embed(texts)
     nearest = (vectors @ targets.T).argmax(dim=1).numpy()
     assert (nearest == combo + len(shapes.combinations("train"))).mean() >= 0.95
     torch.testing.assert_close(vectors.norm(dim=1), torch.ones(len(texts)))
@@ -74,9 +74,34 @@ def test_student_puts_held_out_chinese_captions_on_their_english_meaning(bilingu
 
 def test_bilingual_sends_english_to_minilm_and_chinese_to_the_student(bilingual):
     english, chinese = "a small red circle at the top left", "左上角有一个小的红色圆形"
-    mixed = bilingual([english, chinese])
+    mixed = bilingual.embed([english, chinese])
     torch.testing.assert_close(mixed[0], minilm_embeddings([english])[0])
-    torch.testing.assert_close(mixed[1], bilingual([chinese])[0])
+    torch.testing.assert_close(mixed[1], bilingual.embed([chinese])[0])
     assert not torch.allclose(mixed[1], minilm_embeddings([chinese])[0], atol=0.1)
     with pytest.raises(BadInputError, match="empty"):
         bilingual(["a red circle", " "])
+
+
+def test_reader_reads_both_languages_and_unseen_pairs(bilingual):
+    """The condition is the reader's attribute probabilities: one softmax per attribute. It reads
+    captions of held-out colour-shape pairs, in English and Chinese, as their own attributes."""
+    from tutorial_lib.t2i.judge import attribute_codes
+    from tutorial_lib.t2i.nets import ATTRIBUTE_CLASSES
+
+    combos = shapes.combinations("heldout")
+    for lang in ("en", "zh"):
+        texts, combo = parallel_captions("heldout", lang)
+        conditions = bilingual(texts)
+        assert conditions.shape == (len(texts), 18)
+        blocks = conditions.split(ATTRIBUTE_CLASSES, dim=1)
+        torch.testing.assert_close(sum(b.sum(1) for b in blocks), torch.full((len(texts),), 5.0))
+        read = torch.stack([b.argmax(1) for b in blocks], 1).numpy()
+        wanted = attribute_codes([combos[i] for i in combo])
+        assert (read == wanted).all(axis=1).mean() >= 0.95, lang
+
+
+def test_encoders_share_the_attribute_space(bilingual):
+    caption = "a large cyan diamond at the bottom left"
+    onehot_vector = TextEncoder("onehot")([caption])[0]
+    assert torch.dist(bilingual([caption])[0], onehot_vector) < 0.5
+    assert TextEncoder.dim == 18 and bilingual.embed([caption]).shape == (1, 384)

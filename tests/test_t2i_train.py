@@ -53,3 +53,18 @@ def test_unknown_discriminator(trained):
     with pytest.raises(BadInputError, match="unknown discriminator"):
         train_t2i(trained[0], T2IConfig(discriminator="patch"), progress=False)
     assert torch.is_tensor(trained[0](["a big red circle in the center"]))
+
+
+def test_validation_keeps_the_best_snapshot(trained):
+    encoder = trained[0]
+    scores = iter([0.2, 0.9, 0.5, 0.1])
+    config = T2IConfig(steps=6, snapshot_every=2, snapshot_size=8, g_width=8, train_images=200)
+    run = train_t2i(encoder, config, progress=False, validate=lambda images, attrs: next(scores))
+    assert sorted(run.validation) == sorted(run.snapshots) == [0, 2, 4, 5]
+    assert run.best_step == 2 and run.validation[2] == 0.9
+    plain = train_t2i(encoder, config, progress=False)
+    assert plain.validation == {} and plain.best_step == config.steps - 1
+    # same seed, same training: the selected weights are those of step 2, not the last ones
+    assert not all(torch.equal(a, b) for a, b in zip(run.ema_generator.state_dict().values(),
+                                                     plain.ema_generator.state_dict().values(),
+                                                     strict=True))

@@ -6,8 +6,15 @@ import pytest
 
 from tutorial_lib.errors import BadInputError
 from tutorial_lib.gan import digits
+from tutorial_lib.t2i import pipeline
 from tutorial_lib.viz import image_grid
-from tutorial_lib.widgets import digit_panel, digit_panel_fallback, image_panel
+from tutorial_lib.widgets import (
+    digit_panel,
+    digit_panel_fallback,
+    image_panel,
+    prompt_panel,
+    prompt_panel_fallback,
+)
 
 PNG = b"\x89PNG"
 
@@ -57,3 +64,31 @@ def test_digit_panel_follows_its_sliders(fast_digits):
 def test_fallback_is_a_figure_of_every_digit(fast_digits):
     figure = digit_panel_fallback(count=3)
     assert len([ax for ax in figure.axes if ax.images]) == 30
+
+
+@pytest.fixture
+def fast_text_to_image(monkeypatch):
+    monkeypatch.setenv("TUTORIAL_FAST", "1")
+    monkeypatch.setattr(pipeline, "FAST_STEPS", 4)  # the pictures' contents are not under test
+
+
+def test_prompt_panel_takes_any_prompt_and_explains_bad_ones(fast_text_to_image):
+    panel = prompt_panel(count=3)
+    prompt, seed, message, picture = panel.children
+    before = bytes(picture.value)
+    assert before.startswith(PNG) and message.value == ""
+    prompt.value = "右下角有一个大的蓝色正方形"
+    after_prompt = bytes(picture.value)
+    seed.value = 5
+    assert len({before, after_prompt, bytes(picture.value)}) == 3
+    for bad, words in [("   ", "empty"), ("🙂🙂🙂", "no words"), ("x" * 10_000, "characters")]:
+        prompt.value = bad
+        assert words in message.value and picture.layout.display == "none"
+    prompt.value = "a big green square in the center"
+    assert message.value == "" and picture.layout.display is None
+
+
+def test_prompt_fallback_labels_every_image_with_the_judges_reading(fast_text_to_image):
+    figure = prompt_panel_fallback(["a red circle at the top left", "红色圆形"], count=3)
+    axes = [ax for ax in figure.axes if ax.images]
+    assert len(axes) == 6

@@ -53,6 +53,26 @@ def cmd_generate_digits(args: argparse.Namespace) -> None:
     print(f"wrote {len(images)} digits {tuple(images.shape)} to {out}")
 
 
+def cmd_generate(args: argparse.Namespace) -> None:
+    """Draw images for prompts with the course's text-to-image GAN; save uint8 (N, 32, 32, 3)."""
+    from tutorial_lib.t2i.pipeline import generate
+
+    out = _npy_path(args.out)
+    if args.prompts_file:
+        path = Path(args.prompts_file)
+        if not path.is_file():
+            raise BadInputError(f"--prompts-file: no such file {path}")
+        prompts = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        if not prompts:
+            raise BadInputError(f"--prompts-file {path} has no prompts (one per line)")
+    else:
+        prompts = [args.prompt]
+    images = generate(prompts, n=args.n, seed=args.seed, encoder=args.encoder)
+    np.save(out, images)
+    print(f"wrote {len(images)} images {tuple(images.shape)} for {len(prompts)} prompt(s) to "
+          f"{out}")
+
+
 def cmd_complete(args: argparse.Namespace) -> None:
     """Continue a prompt with SmolLM2 (pretrained) or the course's tiny caption GPT."""
     from tutorial_lib.text.complete import complete
@@ -78,6 +98,18 @@ def build_parser() -> argparse.ArgumentParser:
     shapes.add_argument("--lang", default="en", help="en, zh or both")
     shapes.add_argument("--out", help="save the images as uint8 (N, 32, 32, 3) to this .npy")
     shapes.set_defaults(run=cmd_shapes)
+
+    generate = commands.add_parser("generate", help="draw images for a text prompt with the "
+                                   "course's text-to-image GAN (trains it on first use)")
+    source = generate.add_mutually_exclusive_group(required=True)
+    source.add_argument("--prompt", help="one prompt, English or Chinese")
+    source.add_argument("--prompts-file", help="a UTF-8 text file with one prompt per line")
+    generate.add_argument("--n", type=int, default=8, help="images per prompt (default 8)")
+    generate.add_argument("--seed", type=int, default=0)
+    generate.add_argument("--encoder", default="bilingual",
+                          help="bilingual (default), minilm or onehot")
+    generate.add_argument("--out", required=True, help="save uint8 (N, 32, 32, 3) to this .npy")
+    generate.set_defaults(run=cmd_generate)
 
     complete = commands.add_parser("complete", help="continue a prompt with a language model")
     complete.add_argument("prompt", help="the text to continue")

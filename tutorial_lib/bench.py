@@ -36,6 +36,14 @@ TARGETS = {
     "mnist_cgan_seeds_passing": (">=", 5),
     "notebook_02_gan_game_seconds": ("<=", 180),
     "notebook_03_digit_gans_seconds": ("<=", 180),
+    "t2i_judge_real_all_correct": (">=", 0.995),
+    "t2i_seen_all_correct": (">=", 0.95),
+    "t2i_heldout_pairs_all_correct": (">=", 0.85),
+    "t2i_chinese_all_correct": (">=", 0.90),
+    "t2i_paraphrase_all_correct": (">=", 0.60),
+    "t2i_train_seconds": ("<=", 240),
+    "t2i_seeds_passing": (">=", 5),
+    "notebook_04_text_to_image_seconds": ("<=", 300),
 }
 
 
@@ -133,6 +141,58 @@ def bench_digit_gan() -> dict[str, float]:
             "mnist_cgan_no_mode_seeking_judged_accuracy": plain["accuracy"]}
 
 
+def bench_text_to_image() -> dict[str, float]:
+    """Chapter 4: the default text-to-image model (bilingual encoder, projection D, seed 0)
+    scored by the shapes judge on 500 prompts per split; then seeds 1-4, and a seed passes when
+    its seen-scene score is at least 0.90. Train seconds are the slowest seed's. Last, the same
+    recipe with the matching-aware discriminator, for comparison."""
+    from dataclasses import replace
+    from unittest import mock
+
+    from tutorial_lib.t2i.evaluate import EVAL_SPLITS, score_split, variety_scores
+    from tutorial_lib.t2i.judge import pretrained_shapes_judge
+    from tutorial_lib.t2i.pipeline import DEFAULT_CONFIG, judge_validator
+    from tutorial_lib.t2i.text_encoders import TextEncoder
+    from tutorial_lib.t2i.train import train_t2i
+
+    # the judge and the student are trained afresh into a throwaway cache, never the reader's
+    with tempfile.TemporaryDirectory() as tmp, mock.patch.dict(os.environ,
+                                                               {"TUTORIAL_CACHE": tmp}):
+        judge = pretrained_shapes_judge(progress=False)
+        encoder = TextEncoder("bilingual", progress=False)
+        validate = judge_validator()
+    results = {"t2i_judge_real_all_correct": judge.test_accuracy}
+    seconds, seen = [], []
+    for seed in range(5):
+        run = train_t2i(encoder, replace(DEFAULT_CONFIG, seed=seed), progress=False,
+                        validate=validate)
+        seconds.append(run.history.seconds)
+        splits = EVAL_SPLITS if seed == 0 else ("seen",)
+        scores = {split: score_split(run.ema_generator, encoder, judge, split)
+                  for split in splits}
+        seen.append(scores["seen"]["all_correct"])
+        print(f"  seed {seed}: {seconds[-1]:.0f} s, " + ", ".join(
+            f"{split} {score['all_correct']:.3f}" for split, score in scores.items()),
+            file=sys.stderr)
+        if seed == 0:
+            results.update({f"t2i_{split}_all_correct": score["all_correct"]
+                            for split, score in scores.items()})
+            results.update({f"t2i_paraphrase_{key}": value
+                            for key, value in scores["paraphrase"].items()
+                            if key != "all_correct"})
+            results.update({f"t2i_{key}": value for key, value in
+                            variety_scores(run.ema_generator, encoder, judge).items()})
+    results["t2i_seen_all_correct_worst_seed"] = min(seen)
+    results["t2i_train_seconds"] = max(seconds)
+    results["t2i_seeds_passing"] = sum(score >= 0.90 for score in seen)
+    matching = train_t2i(encoder, replace(DEFAULT_CONFIG, discriminator="matching"),
+                         progress=False, validate=validate)
+    for split in ("seen", "heldout_pairs"):
+        results[f"t2i_matching_{split}_all_correct"] = score_split(
+            matching.ema_generator, encoder, judge, split)["all_correct"]
+    return results
+
+
 def _run(command: list[str], env: dict[str, str]) -> float:
     """Run a command from the repository root; return its wall time, fail loudly if it fails."""
     start = time.perf_counter()
@@ -155,7 +215,7 @@ def bench_gan_notebooks() -> dict[str, float]:
     """Seconds to execute each GAN chapter's notebook at full budget from an empty model cache
     (everything it trains, it trains), one notebook at a time."""
     results = {}
-    for name in ["02_gan_game", "03_digit_gans"]:
+    for name in ["02_gan_game", "03_digit_gans", "04_text_to_image"]:
         with tempfile.TemporaryDirectory() as tmp:  # executed, not saved: notebooks/ untouched
             results[f"notebook_{name}_seconds"] = _run(
                 [str(BIN / "jupyter-execute"), "--timeout=-1", f"notebooks/{name}.ipynb"],
@@ -181,6 +241,7 @@ def bench_book() -> dict[str, float]:
 
 BENCHMARKS = {"shapes": bench_shapes, "language_models": bench_language_models,
               "toy_gan": bench_toy_gan, "digit_gan": bench_digit_gan,
+              "text_to_image": bench_text_to_image,
               "gan_notebooks": bench_gan_notebooks, "notebooks": bench_notebooks,
               "book": bench_book}
 

@@ -61,7 +61,7 @@ def image_grid(images, captions: Sequence[str] | None = None, ncols: int = 8,
     images = _as_image_batch(images)
     if captions is not None and len(captions) != len(images):
         raise BadInputError(f"{len(captions)} captions for {len(images)} images")
-    if captions is not None and any(not c.isascii() for c in captions):
+    if any(not text.isascii() for text in [*(captions or []), title or ""]):
         use_cjk_font()
     ncols = max(1, min(ncols, len(images)))
     nrows = -(-len(images) // ncols)
@@ -204,7 +204,7 @@ def _evenly_spaced(items: Sequence, count: int) -> list:
 
 def plot_image_snapshots(snapshots: dict[int, np.ndarray], per_row: int = 10,
                          max_rows: int = 6, title: str | None = None):
-    """One row per training step: the first `per_row` snapshot images (uint8 grey), step on
+    """One row per training step: the first `per_row` snapshot images (uint8, grey or RGB), step on
     the left."""
     steps = _evenly_spaced(sorted(snapshots), max_rows)
     fig, axes = plt.subplots(len(steps), per_row, squeeze=False,

@@ -79,3 +79,38 @@ def digit_panel_fallback(seed: int = 0, count: int = 8):
 
     return image_grid(generate_digits(list(range(10)), count, seed), ncols=count, scale=0.7,
                       title=f"the panel at seed {seed}: digits 0-9, one per row")
+
+
+def render_prompt(prompt: str, seed: int, count: int = 8):
+    """`count` images the text-to-image GAN draws for a prompt, each labelled with what the
+    shapes judge reads in it."""
+    from tutorial_lib.t2i.judge import describe, pretrained_shapes_judge, read_attributes
+    from tutorial_lib.t2i.pipeline import generate
+
+    images = generate([prompt], n=count, seed=seed)
+    readings = read_attributes(pretrained_shapes_judge(progress=False), images)
+    return image_grid(images, [describe(r).replace(", ", "\n") for r in readings], ncols=count,
+                      title=f"{prompt!r}, seed {seed} (under each image: what the judge reads)")
+
+
+def prompt_panel(prompt: str = "a small red circle at the top left", count: int = 8):
+    """A text box for any English or Chinese prompt and a seed slider -> `count` images."""
+    style = {"description_width": "initial"}
+    return image_panel(
+        lambda prompt, seed: render_prompt(prompt, seed, count),
+        prompt=widgets.Text(value=prompt, description="prompt", continuous_update=False,
+                            style=style, layout=widgets.Layout(width="60%")),
+        seed=widgets.IntSlider(value=0, min=0, max=99, description="seed", style=style))
+
+
+def prompt_panel_fallback(prompts: list[str], seed: int = 0, count: int = 8):
+    """The static stand-in for `prompt_panel` in the book: one row per prompt, each image
+    labelled with the judge's reading as in the panel."""
+    from tutorial_lib.t2i.judge import describe, pretrained_shapes_judge, read_attributes
+    from tutorial_lib.t2i.pipeline import generate
+
+    images = generate(prompts, n=count, seed=seed)
+    readings = read_attributes(pretrained_shapes_judge(progress=False), images)
+    rows = "\n".join(f"row {i + 1}: {prompt!r}" for i, prompt in enumerate(prompts))
+    return image_grid(images, [describe(r).replace(", ", "\n") for r in readings],
+                      ncols=count, title=f"the panel at seed {seed}\n{rows}")

@@ -82,3 +82,15 @@ def attribute_scores(judge: Judge, images, attrs_list) -> dict[str, float]:
     return {"color": float(right[:, 0].mean()), "shape": float(right[:, 1].mean()),
             "size": float(right[:, 2].mean()), "position": float(position.mean()),
             "all_correct": float(right.all(axis=1).mean())}
+
+
+def read_attributes(judge: Judge, images) -> list[dict[str, str]]:
+    """What the judge sees in each image, as attribute dicts like shapes.sample's."""
+    return [{name: values[code] for (name, values), code in zip(shapes.ATTRIBUTES, row,
+                                                                 strict=True)}
+            for row in judge_predictions(judge, images).tolist()]
+
+
+def describe(attrs: dict[str, str]) -> str:
+    """A short label of an attribute dict: 'small red circle, top left'."""
+    return f"{attrs['size']} {attrs['color']} {attrs['shape']}, {attrs['row']} {attrs['col']}"

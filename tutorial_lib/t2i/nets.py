@@ -1,7 +1,7 @@
 """A generator G(z, c) conditioned on a caption vector, and two discriminators D(x, c).
 
 Images are (N, 3, 32, 32) in [-1, 1] inside the networks; c is a condition vector from
-`t2i.text_encoders` (384 numbers from MiniLM, or 18 one-hot numbers).
+`t2i.text_encoders`: 18 attribute probabilities.
 
 - Conditioning augmentation (StackGAN, Zhang et al. 2017): c is mapped to a Gaussian
   N(mu(c), sigma(c)^2) and G sees a sample of it. A KL term keeps that Gaussian near N(0, I), so

@@ -1,7 +1,7 @@
 """From a caption to a condition vector: the language model's part in text-to-image.
 
 The guide's generator G(x, c) (§2.3, §3.2.2) needs the description c as numbers. Three encoders
-share one interface, `encoder(prompts) -> float tensor (N, encoder.dim)`:
+share one interface, `encoder(prompts) -> float tensor (N, 18)`:
 
 - `minilm`: the frozen pretrained all-MiniLM-L6-v2 sentence embedding, 384 numbers of length 1.
   It knows English words the captions never use ("crimson", "rhombus"), but not Chinese;
@@ -9,8 +9,12 @@ share one interface, `encoder(prompts) -> float tensor (N, encoder.dim)`:
   distilled so that a Chinese caption lands where MiniLM puts the parallel English caption
   (multilingual knowledge distillation, Reimers & Gurevych 2020). Both languages then share
   MiniLM's space, and one generator serves both;
-- `onehot`: 18 numbers, the attributes of a caption of the grammar marked one-hot. It is the
-  upper bound a text encoder can reach, and it refuses anything outside the grammar.
+- `onehot`: the attributes of a caption of the grammar marked one-hot. It is the upper bound a
+  text encoder can reach, and it refuses anything outside the grammar.
+
+A linear *reader*, fitted on the training captions, maps MiniLM's 384 numbers to 18: a
+probability for each colour, shape, size, row and column. All three encoders thus produce the
+same 18-number condition, and one generator can be scored through each of them.
 """
 
 import hashlib
@@ -217,29 +221,95 @@ def pretrained_student(progress: bool = True) -> CaptionStudent:
 
 
 # ---------------------------------------------------------------------------- the encoders
+class AttributeReader(nn.Module):
+    """A linear read-out from a sentence embedding to the 18 attribute probabilities (a softmax
+    per attribute). It is the generator's view of the caption: compact, and the same space for
+    every encoder, so one generator serves them all."""
+
+    def __init__(self, in_dim: int):
+        super().__init__()
+        self.linear = nn.Linear(in_dim, sum(ATTRIBUTE_CLASSES))
+
+    def forward(self, embeddings: torch.Tensor) -> torch.Tensor:
+        blocks = self.linear(embeddings).split(ATTRIBUTE_CLASSES, dim=1)
+        return torch.cat([block.softmax(dim=1) for block in blocks], dim=1)
+
+
+READER_STEPS = 1500
+
+
+def train_reader(embed, langs: tuple[str, ...], steps: int = READER_STEPS,
+                 seed: int = 0) -> AttributeReader:
+    """Fit an AttributeReader on every caption of the train split in `langs`, embedded by
+    `embed`; the loss is the cross-entropy of each attribute (about a second on a CPU)."""
+    from tutorial_lib.t2i.judge import attribute_codes
+
+    combos = shapes.combinations("train")
+    texts, combo = [], []
+    for lang in langs:
+        lang_texts, lang_combo = parallel_captions("train", lang)
+        texts += lang_texts
+        combo += lang_combo.tolist()
+    inputs = embed(texts)
+    codes = torch.from_numpy(attribute_codes([combos[i] for i in combo]))
+    rng = seed_everything(seed)
+    reader = AttributeReader(inputs.shape[1])
+    optimizer = torch.optim.AdamW(reader.parameters(), lr=3e-3)
+    for _ in range(steps):
+        batch = torch.randint(len(inputs), (256,), generator=rng)
+        log_probs = reader(inputs[batch]).clamp(min=1e-8).log().split(ATTRIBUTE_CLASSES, dim=1)
+        loss = sum(F.nll_loss(block, codes[batch, i]) for i, block in enumerate(log_probs))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return reader.eval()
+
+
 class TextEncoder:
-    """prompts -> condition vectors (N, dim); `name` is one of ENCODERS."""
+    """prompts -> condition vectors (N, 18): attribute probabilities; `name` is one of ENCODERS.
+
+    `embed(prompts)` gives the encoder's own vectors (MiniLM's 384 numbers, or one-hot), and
+    the condition is the AttributeReader's reading of them (one-hot vectors are used as they
+    are).
+    """
+
+    dim = sum(ATTRIBUTE_CLASSES)
 
     def __init__(self, name: str = "bilingual", progress: bool = True):
         if name not in ENCODERS:
             raise BadInputError(f"unknown encoder {name!r}; choose one of {', '.join(ENCODERS)}")
         self.name = name
-        self.dim = sum(ATTRIBUTE_CLASSES) if name == "onehot" else 384
-        self._student = self._tokenizer = None
+        self._student = self._tokenizer = self.reader = None
         if name == "bilingual":  # loaded once here, not at every call
             from tutorial_lib.text.tokenizer import caption_tokenizer
 
             self._student, self._tokenizer = pretrained_student(progress), caption_tokenizer()
+        if name != "onehot":
+            langs = ("en", "zh") if name == "bilingual" else ("en",)
+            self.reader = train_reader(self._embed_cached, langs)
 
     def __call__(self, prompts) -> torch.Tensor:
-        prompts = check_prompts(prompts)
+        embeddings = self.embed(prompts)
+        if self.reader is None:
+            return embeddings
+        with torch.no_grad():
+            return self.reader(embeddings)
+
+    def embed(self, prompts) -> torch.Tensor:
+        """The encoder's own vectors of the prompts: (N, 384), or (N, 18) for onehot."""
+        return self._embed(check_prompts(prompts), cache=False)
+
+    def _embed_cached(self, texts: list[str]) -> torch.Tensor:
+        return self._embed(texts, cache=True)
+
+    def _embed(self, prompts: list[str], cache: bool) -> torch.Tensor:
         if self.name == "onehot":
             return torch.stack([onehot(prompt) for prompt in prompts])
-        vectors = torch.empty(len(prompts), self.dim)
+        vectors = torch.empty(len(prompts), 384)
         chinese = [i for i, p in enumerate(prompts) if is_chinese(p)] if self._student else []
         english = [i for i in range(len(prompts)) if i not in set(chinese)]
         if english:
-            vectors[english] = minilm_embeddings([prompts[i] for i in english])
+            vectors[english] = minilm_embeddings([prompts[i] for i in english], cache=cache)
         if chinese:
             vectors[chinese] = self._encode_chinese([prompts[i] for i in chinese])
         return vectors

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import torch
 from transformers import AutoModel, AutoModelForCausalLM, AutoTokenizer
+from transformers.utils import logging as hf_logging
 
 from tutorial_lib.errors import BadInputError, MissingAssetError
 
@@ -145,6 +146,10 @@ def _from_pretrained(auto_class, source, **kwargs):
     """`auto_class.from_pretrained(source)`: offline for a directory, failing in one sentence."""
     kwargs = {key: value for key, value in kwargs.items() if value is not None}
     is_dir = os.path.isdir(source)
+    bars_on = hf_logging.is_progress_bar_enabled()
+    # a local load takes a second or two; its "Loading weights" bar would be stored in every
+    # executed notebook (as a widget in the book) for nothing
+    hf_logging.disable_progress_bar()
     try:
         return auto_class.from_pretrained(source, local_files_only=is_dir, **kwargs)
     except (OSError, ValueError) as err:
@@ -159,6 +164,9 @@ def _from_pretrained(auto_class, source, **kwargs):
             "downloaded from the Hugging Face hub or found in its cache (offline, only the bundled "
             "models and directories written by save_pretrained work)."
         ) from None
+    finally:
+        if bars_on:
+            hf_logging.enable_progress_bar()
 
 
 def _prepare_padding(tokenizer, model):

@@ -1,0 +1,71 @@
+"""Checkers for chapter 4, "Words into pixels: the language model inside the GAN"."""
+
+import torch
+
+from tutorial_lib.exercises import CheckResult, failed, passed
+from tutorial_lib.exercises.ch03_digit_gans import _attempt
+from tutorial_lib.t2i.nets import ProjectionDiscriminator
+from tutorial_lib.t2i.train import d_hinge_loss
+
+
+def _logits(seed: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    generator = torch.Generator().manual_seed(seed)
+    return tuple(torch.randn(16, generator=generator) * 2 for _ in range(3))
+
+
+def check_matching_aware_loss(loss_fn) -> CheckResult:
+    """Exercise 4.1: loss_fn(real, fake, mismatched) -> the matching-aware hinge loss of D:
+    E[max(0, 1 - real)] + (E[max(0, 1 + fake)] + E[max(0, 1 + mismatched)]) / 2."""
+    real, fake, mismatched = _logits(6)
+    answer, error = _attempt(loss_fn, real.clone(), fake.clone(), mismatched.clone())
+    if error:
+        return failed(error)
+    value = float(answer)
+    relu = torch.nn.functional.relu
+    real_term, fake_term = relu(1 - real).mean(), relu(1 + fake).mean()
+    wrong_answers = {
+        "the mismatched pairs are missing: a real image with someone else's caption must count "
+        "as fake, or D never checks that image and text agree": real_term + fake_term,
+        "a mismatched pair is a *fake*: push its logit below -1 with max(0, 1 + D(x, wrong c)), "
+        "not above +1": real_term + (fake_term + relu(1 - mismatched).mean()) / 2,
+        "the two kinds of fake share the fake half of the loss: average them, (fake term + "
+        "mismatched term) / 2, so real and fake weigh the same":
+            real_term + fake_term + relu(1 + mismatched).mean(),
+    }
+    for hint, wrong in wrong_answers.items():
+        if abs(value - wrong.item()) < 1e-4:
+            return failed(hint)
+    truth = d_hinge_loss(real, fake, mismatched).item()
+    if abs(value - truth) > 1e-4:
+        return failed(f"expected {truth:.4f} on the test logits, got {value:.4f}")
+    return passed("a real image with the wrong caption now counts as fake")
+
+
+def check_projection_forward(forward_fn) -> CheckResult:
+    """Exercise 4.2: forward_fn(d, x, c) -> the projection discriminator's logits (N,),
+    psi(phi(x)) + <W c, phi(x)>, using d.phi, d.psi and d.embed of a ProjectionDiscriminator."""
+    torch.manual_seed(7)
+    d = ProjectionDiscriminator(cond_dim=18, width=8, features=32).eval()
+    x = torch.rand(5, 3, 32, 32) * 2 - 1
+    c = torch.rand(5, 18)
+    answer, error = _attempt(forward_fn, d, x, c)
+    if error:
+        return failed(error)
+    answer = torch.as_tensor(answer).detach().float()
+    with torch.no_grad():
+        truth = d(x, c)[0]
+        h = d.phi(x)
+        unconditional = d.psi(h).squeeze(1)
+    if answer.shape != truth.shape:
+        return failed(f"return one logit per image: shape {tuple(truth.shape)}, got "
+                      f"{tuple(answer.shape)} (sum the product over the feature axis)")
+    if torch.allclose(answer, unconditional, atol=1e-4):
+        return failed("that is psi(phi(x)) alone: D never looks at the caption; add the "
+                      "projection <W c, phi(x)>, (d.embed(c) * h).sum(1)")
+    if torch.allclose(answer, (d.embed(c) * h).sum(1), atol=1e-4):
+        return failed("the projection alone misses the unconditional 'does it look real' "
+                      "term psi(phi(x))")
+    if not torch.allclose(answer, truth, atol=1e-4):
+        return failed("not the projection logit: psi(h).squeeze(1) + (d.embed(c) * h).sum(1), "
+                      "with h = d.phi(x)")
+    return passed("the caption enters D as an inner product with the image's features")
