@@ -10,7 +10,7 @@ from tutorial_lib.data import shapes
 
 def run_cli(*args):
     return subprocess.run([sys.executable, "-m", "tutorial_lib", *args], capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=300)
 
 
 def test_help_lists_the_subcommands():
