@@ -81,16 +81,22 @@ def digit_panel_fallback(seed: int = 0, count: int = 8):
                       title=f"the panel at seed {seed}: digits 0-9, one per row")
 
 
-def render_prompt(prompt: str, seed: int, count: int = 8):
-    """`count` images the text-to-image GAN draws for a prompt, each labelled with what the
-    shapes judge reads in it."""
+def _judged_grid(prompts: list[str], seed: int, count: int, title: str):
+    """`count` images per prompt (one row each), each labelled with the judge's reading."""
     from tutorial_lib.t2i.judge import describe, pretrained_shapes_judge, read_attributes
     from tutorial_lib.t2i.pipeline import generate
 
-    images = generate([prompt], n=count, seed=seed)
+    images = generate(prompts, n=count, seed=seed)
     readings = read_attributes(pretrained_shapes_judge(progress=False), images)
-    return image_grid(images, [describe(r).replace(", ", "\n") for r in readings], ncols=count,
-                      title=f"{prompt!r}, seed {seed} (under each image: what the judge reads)")
+    return image_grid(images, [describe(r).replace(", ", "\n") for r in readings],
+                      ncols=count, title=title)
+
+
+def render_prompt(prompt: str, seed: int, count: int = 8):
+    """`count` images the text-to-image GAN draws for a prompt, each labelled with what the
+    shapes judge reads in it."""
+    return _judged_grid([prompt], seed, count,
+                        f"{prompt!r}, seed {seed} (under each image: what the judge reads)")
 
 
 def prompt_panel(prompt: str = "a small red circle at the top left", count: int = 8):
@@ -106,11 +112,5 @@ def prompt_panel(prompt: str = "a small red circle at the top left", count: int 
 def prompt_panel_fallback(prompts: list[str], seed: int = 0, count: int = 8):
     """The static stand-in for `prompt_panel` in the book: one row per prompt, each image
     labelled with the judge's reading as in the panel."""
-    from tutorial_lib.t2i.judge import describe, pretrained_shapes_judge, read_attributes
-    from tutorial_lib.t2i.pipeline import generate
-
-    images = generate(prompts, n=count, seed=seed)
-    readings = read_attributes(pretrained_shapes_judge(progress=False), images)
     rows = "\n".join(f"row {i + 1}: {prompt!r}" for i, prompt in enumerate(prompts))
-    return image_grid(images, [describe(r).replace(", ", "\n") for r in readings],
-                      ncols=count, title=f"the panel at seed {seed}\n{rows}")
+    return _judged_grid(prompts, seed, count, f"the panel at seed {seed}\n{rows}")

@@ -24,6 +24,14 @@ class CheckResult:
         return ("**✔ correct:** " if self.passed else "**✘ not yet:** ") + self.message
 
 
+def attempt(fn, *args):
+    """(the learner's answer, None) or (None, a hint saying what it raised)."""
+    try:
+        return fn(*args), None
+    except Exception as err:  # a learner's bug becomes a hint, not a traceback
+        return None, f"your function raised {type(err).__name__}: {err}"
+
+
 def passed(message: str) -> CheckResult:
     return CheckResult(True, message)
 

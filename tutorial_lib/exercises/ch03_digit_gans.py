@@ -3,24 +3,16 @@
 import numpy as np
 import torch
 
-from tutorial_lib.exercises import CheckResult, failed, passed
+from tutorial_lib.exercises import CheckResult, attempt, failed, passed
 from tutorial_lib.gan.train import mode_seeking_loss, slerp
 from tutorial_lib.metrics import class_spread
-
-
-def _attempt(fn, *args):
-    """(the learner's answer, None) or (None, a hint saying what it raised)."""
-    try:
-        return fn(*args), None
-    except Exception as err:  # a learner's bug becomes a hint, not a traceback
-        return None, f"your function raised {type(err).__name__}: {err}"
 
 
 def check_slerp(slerp_fn) -> CheckResult:
     """Exercise 3.1: slerp(z0, z1, steps) -> (steps, d) points on the great circle from z0 to z1."""
     generator = torch.Generator().manual_seed(3)
     z0, z1 = torch.randn(2, 64, generator=generator)
-    answer, error = _attempt(slerp_fn, z0.clone(), z1.clone(), 7)
+    answer, error = attempt(slerp_fn, z0.clone(), z1.clone(), 7)
     if error:
         return failed(error)
     answer = torch.as_tensor(answer, dtype=torch.float32)
@@ -46,7 +38,7 @@ def check_mode_seeking_loss(loss_fn) -> CheckResult:
     generator = torch.Generator().manual_seed(4)
     fake = torch.randn(8, 1, 28, 28, generator=generator)
     z = torch.randn(8, 64, generator=generator)
-    answer, error = _attempt(loss_fn, fake, z)
+    answer, error = attempt(loss_fn, fake, z)
     if error:
         return failed(error)
     value = float(answer)
@@ -75,7 +67,7 @@ def check_class_spread(spread_fn) -> CheckResult:
     varied = rng.integers(0, 256, (12, 28, 28), dtype=np.uint8)
     answers = []
     for images in (collapsed, varied):
-        answer, error = _attempt(spread_fn, images.copy(), labels.copy())
+        answer, error = attempt(spread_fn, images.copy(), labels.copy())
         if error:
             return failed(error)
         answers.append(float(answer))

@@ -2,8 +2,7 @@
 
 import torch
 
-from tutorial_lib.exercises import CheckResult, failed, passed
-from tutorial_lib.exercises.ch03_digit_gans import _attempt
+from tutorial_lib.exercises import CheckResult, attempt, failed, passed
 from tutorial_lib.t2i.nets import ProjectionDiscriminator
 from tutorial_lib.t2i.train import d_hinge_loss
 
@@ -17,7 +16,7 @@ def check_matching_aware_loss(loss_fn) -> CheckResult:
     """Exercise 4.1: loss_fn(real, fake, mismatched) -> the matching-aware hinge loss of D:
     E[max(0, 1 - real)] + (E[max(0, 1 + fake)] + E[max(0, 1 + mismatched)]) / 2."""
     real, fake, mismatched = _logits(6)
-    answer, error = _attempt(loss_fn, real.clone(), fake.clone(), mismatched.clone())
+    answer, error = attempt(loss_fn, real.clone(), fake.clone(), mismatched.clone())
     if error:
         return failed(error)
     value = float(answer)
@@ -48,7 +47,7 @@ def check_projection_forward(forward_fn) -> CheckResult:
     d = ProjectionDiscriminator(cond_dim=18, width=8, features=32).eval()
     x = torch.rand(5, 3, 32, 32) * 2 - 1
     c = torch.rand(5, 18)
-    answer, error = _attempt(forward_fn, d, x, c)
+    answer, error = attempt(forward_fn, d, x, c)
     if error:
         return failed(error)
     answer = torch.as_tensor(answer).detach().float()

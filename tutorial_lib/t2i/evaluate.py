@@ -11,14 +11,13 @@ all of colour, shape, size and position are what it asked for.
 """
 
 import numpy as np
-import torch
 
 from tutorial_lib.data import shapes
 from tutorial_lib.errors import BadInputError, CourseError
 from tutorial_lib.metrics import Judge, diversity_ratio, fid_ratio
 from tutorial_lib.t2i.judge import attribute_scores
 from tutorial_lib.t2i.paraphrases import paraphrases
-from tutorial_lib.t2i.train import draw, generate_from_conditions
+from tutorial_lib.t2i.train import draw_per_condition, generate_from_conditions
 
 EVAL_SPLITS = ("seen", "heldout_pairs", "chinese", "paraphrase")
 EVAL_SEED = 123  # the reported prompts; training and model choice never look at this draw
@@ -38,23 +37,39 @@ def evaluation_prompts(split: str, n: int = 500) -> tuple[list[str], list[dict]]
     return sample.captions, sample.attrs
 
 
-def score_split(generator, encoder, judge: Judge, split: str, n: int = 500,
-                seed: int = 0) -> dict[str, float]:
-    """attribute_scores of one image per prompt of a split. An encoder that cannot read the
-    split's prompts at all (onehot and paraphrases) scores NaN, not an error."""
+def _encoded(encoder, split: str, n: int):
+    """(conditions or None if the encoder cannot read the split's prompts, attribute dicts)."""
     prompts, attrs = evaluation_prompts(split, n)
     try:
-        conditions = encoder(prompts)
+        return encoder(prompts), attrs
     except CourseError:
+        return None, attrs
+
+
+def _scores(generator, conditions, attrs, judge: Judge, seed: int) -> dict[str, float]:
+    if conditions is None:
         return dict.fromkeys(("color", "shape", "size", "position", "all_correct"), float("nan"))
     return attribute_scores(judge, generate_from_conditions(generator, conditions, seed), attrs)
 
 
+def score_split(generator, encoder, judge: Judge, split: str, n: int = 500,
+                seed: int = 0) -> dict[str, float]:
+    """attribute_scores of one image per prompt of a split. An encoder that cannot read the
+    split's prompts at all (onehot and paraphrases) scores NaN, not an error."""
+    return _scores(generator, *_encoded(encoder, split, n), judge, seed)
+
+
 def score_table(generators: dict, encoders: dict, judge: Judge, n: int = 500) -> dict:
-    """{(generator name, encoder name): {split: all-correct rate}} for every pair."""
-    return {(g_name, e_name): {split: score_split(generator, encoder, judge, split, n)
-                               ["all_correct"] for split in EVAL_SPLITS}
-            for g_name, generator in generators.items() for e_name, encoder in encoders.items()}
+    """{(generator name, encoder name): {split: all-correct rate}} for every pair; each
+    split's prompts are encoded once per encoder, whatever the number of generators."""
+    table = {(g_name, e_name): {} for g_name in generators for e_name in encoders}
+    for e_name, encoder in encoders.items():
+        for split in EVAL_SPLITS:
+            conditions, attrs = _encoded(encoder, split, n)
+            for g_name, generator in generators.items():
+                table[g_name, e_name][split] = _scores(generator, conditions, attrs, judge,
+                                                       seed=0)["all_correct"]
+    return table
 
 
 def variety_scores(generator, encoder, judge: Judge, prompts_per_split: int = 50,
@@ -67,10 +82,7 @@ def variety_scores(generator, encoder, judge: Judge, prompts_per_split: int = 50
     between two halves of the real images.
     """
     prompts, attrs = evaluation_prompts("seen", prompts_per_split)
-    z = torch.randn(per_prompt, generator.latent_dim,
-                    generator=torch.Generator().manual_seed(seed))
-    conditions = encoder(prompts).repeat_interleave(per_prompt, dim=0)
-    generated = draw(generator, z.repeat(len(prompts), 1), conditions)
+    generated = draw_per_condition(generator, encoder(prompts), per_prompt, seed)
     labels = np.repeat(np.arange(len(prompts)), per_prompt)
     jitters = [(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
     real = np.stack([shapes.render(a, jitter) for a in attrs for jitter in jitters])

@@ -26,7 +26,13 @@ from tutorial_lib.runtime import (
 from tutorial_lib.t2i.judge import attribute_scores, pretrained_shapes_judge
 from tutorial_lib.t2i.nets import TextGenerator
 from tutorial_lib.t2i.text_encoders import ENCODERS, TextEncoder, check_prompts
-from tutorial_lib.t2i.train import T2IConfig, T2IRun, draw, snapshot_scenes, train_t2i
+from tutorial_lib.t2i.train import (
+    T2IConfig,
+    T2IRun,
+    draw_per_condition,
+    snapshot_scenes,
+    train_t2i,
+)
 from tutorial_lib.training import History
 
 DEFAULT_CONFIG = T2IConfig()
@@ -134,8 +140,5 @@ def generate(prompts, n: int = 8, seed: int = 0, encoder: str = "bilingual") -> 
             raise BadInputError(f"{name} must be a whole number >= {low}, got {value!r}")
     if len(prompts) * n > MAX_IMAGES:
         raise BadInputError(f"{len(prompts)} prompts x n={n} is more than {MAX_IMAGES} images")
-    conditions = text_encoder(encoder)(prompts).repeat_interleave(int(n), dim=0)
-    generator = pretrained_text_to_image()
-    z = torch.randn(int(n), generator.latent_dim,
-                    generator=torch.Generator().manual_seed(int(seed)))
-    return draw(generator, z.repeat(len(prompts), 1), conditions)
+    return draw_per_condition(pretrained_text_to_image(), text_encoder(encoder)(prompts),
+                              int(n), int(seed))

@@ -40,7 +40,7 @@ from tutorial_lib.runtime import (
     seed_everything,
     torch_threads,
 )
-from tutorial_lib.t2i.nets import ATTRIBUTE_CLASSES
+from tutorial_lib.t2i.nets import ATTRIBUTE_CLASSES, attribute_loss
 from tutorial_lib.training import train_loop
 
 MAX_PROMPT_CHARS = 300  # a shapes-world caption is under 60; longer text is not a description
@@ -231,6 +231,7 @@ class AttributeReader(nn.Module):
         self.linear = nn.Linear(in_dim, sum(ATTRIBUTE_CLASSES))
 
     def forward(self, embeddings: torch.Tensor) -> torch.Tensor:
+        """Attribute probabilities (N, 18); `self.linear(embeddings)` are their logits."""
         blocks = self.linear(embeddings).split(ATTRIBUTE_CLASSES, dim=1)
         return torch.cat([block.softmax(dim=1) for block in blocks], dim=1)
 
@@ -257,8 +258,7 @@ def train_reader(embed, langs: tuple[str, ...], steps: int = READER_STEPS,
     optimizer = torch.optim.AdamW(reader.parameters(), lr=3e-3)
     for _ in range(steps):
         batch = torch.randint(len(inputs), (256,), generator=rng)
-        log_probs = reader(inputs[batch]).clamp(min=1e-8).log().split(ATTRIBUTE_CLASSES, dim=1)
-        loss = sum(F.nll_loss(block, codes[batch, i]) for i, block in enumerate(log_probs))
+        loss = attribute_loss(reader.linear(inputs[batch]), codes[batch])
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()

@@ -221,6 +221,15 @@ def draw(generator: TextGenerator, z: torch.Tensor, conditions: torch.Tensor) ->
     return tensor_to_images(generator(z, conditions)[0])
 
 
+def draw_per_condition(generator: TextGenerator, conditions: torch.Tensor, n: int,
+                       seed: int = 0) -> np.ndarray:
+    """n images per condition, in condition order; the seed fixes n noise vectors and every
+    condition is drawn with the same n, so image i of each condition shares its "style"."""
+    z = torch.randn(n, generator.latent_dim, generator=torch.Generator().manual_seed(seed))
+    return draw(generator, z.repeat(len(conditions), 1),
+                conditions.repeat_interleave(n, dim=0))
+
+
 def generate_from_conditions(generator: TextGenerator, conditions: torch.Tensor,
                              seed: int = 0) -> np.ndarray:
     """One uint8 image (32, 32, 3) per condition vector, noise drawn from `seed`."""
