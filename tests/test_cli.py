@@ -104,3 +104,53 @@ def test_generate_rejects_bad_arguments(tmp_path):
         result = run_cli("generate", "--out", out, *args)
         assert result.returncode == 2 and message in result.stderr, (args, result.stderr)
         assert "Traceback" not in result.stderr
+
+
+def test_search_prints_the_top_k_indices(tmp_path, monkeypatch):
+    monkeypatch.setenv("TUTORIAL_FAST", "1")  # a seconds-long training; the CLI is under test
+    gallery = tmp_path / "gallery.npy"
+    np.save(gallery, shapes.sample(30, seed=2, split="test").images)
+    result = run_cli("search", "--query", "a small red circle at the top left",
+                     "--images", str(gallery), "--k", "4")
+    assert result.returncode == 0, result.stderr
+    indices = [int(line) for line in result.stdout.splitlines()]
+    assert len(indices) == 4 == len(set(indices)) and all(0 <= i < 30 for i in indices)
+
+
+def test_search_rejects_bad_arguments(tmp_path):
+    gallery, floats = tmp_path / "gallery.npy", tmp_path / "floats.npy"
+    np.save(gallery, shapes.sample(5, seed=2, split="test").images)
+    np.save(floats, np.zeros((5, 32, 32, 3), dtype=np.float32))
+    for args, message in [(["--query", " ", "--images", str(gallery)], "empty"),
+                          (["--query", "a red circle", "--images", str(gallery), "--k", "6"],
+                           "more than"),
+                          (["--query", "a red circle", "--images", str(floats)], "uint8"),
+                          (["--query", "a red circle", "--images", str(tmp_path / "no.npy")],
+                           "no such file")]:
+        result = run_cli("search", *args)
+        assert result.returncode == 2 and message in result.stderr, (args, result.stderr)
+        assert "Traceback" not in result.stderr
+
+
+def test_caption_prints_one_line_per_image(tmp_path, monkeypatch):
+    monkeypatch.setenv("TUTORIAL_FAST", "1")
+    images = tmp_path / "images.npy"
+    np.save(images, shapes.sample(3, seed=2, split="test").images)
+    for lang in ("en", "zh"):
+        result = run_cli("caption", "--images", str(images), "--lang", lang)
+        assert result.returncode == 0, result.stderr
+        assert len(result.stdout.splitlines()) == 3
+    result = run_cli("caption", "--images", str(images), "--lang", "fr")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_assist_prints_the_caption_and_draws_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("TUTORIAL_FAST", "1")
+    out = tmp_path / "drawn.npy"
+    result = run_cli("assist", "draw me a tiny blue box in the top right corner", "--n", "3",
+                     "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "a small blue square at the top right"
+    assert np.load(out).shape == (3, 32, 32, 3)
+    result = run_cli("assist", "a red circle", "--route", "dalle")
+    assert result.returncode == 2 and "unknown method" in result.stderr

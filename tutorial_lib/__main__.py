@@ -73,6 +73,47 @@ def cmd_generate(args: argparse.Namespace) -> None:
           f"{out}")
 
 
+def _load_images(path: str) -> np.ndarray:
+    """The --images file: a .npy array, read without pickles (the callee checks its shape)."""
+    file = Path(path)
+    if not file.is_file():
+        raise BadInputError(f"--images: no such file {file}")
+    try:
+        return np.load(file, allow_pickle=False)
+    except ValueError as err:
+        raise BadInputError(f"--images {file} is not a .npy array of images: {err}") from err
+
+
+def cmd_caption(args: argparse.Namespace) -> None:
+    """Describe images with the course's captioner; print one caption per line."""
+    from tutorial_lib.caption.pipeline import caption_images
+
+    print("\n".join(caption_images(_load_images(args.images), lang=args.lang,
+                                   num_beams=args.beams)))
+
+
+def cmd_search(args: argparse.Namespace) -> None:
+    """Rank gallery images for a text query; print the top-k indices, best first."""
+    from tutorial_lib.retrieval.pipeline import search
+
+    print("\n".join(str(i) for i in search(args.query, _load_images(args.images), args.k)))
+
+
+def cmd_assist(args: argparse.Namespace) -> None:
+    """Rewrite a free-form request into a canonical caption; draw it with --out."""
+    from tutorial_lib.assist.rewrite import canonical_captions
+    from tutorial_lib.t2i.pipeline import generate
+
+    caption = canonical_captions([args.request], args.route)[0]
+    if caption is None:
+        raise BadInputError(f"the {args.route} route gave no caption of the grammar for "
+                            f"{args.request!r}; try --route reader")
+    print(caption)
+    if args.out:
+        out = _npy_path(args.out)
+        np.save(out, generate([caption], n=args.n, seed=args.seed))
+
+
 def cmd_complete(args: argparse.Namespace) -> None:
     """Continue a prompt with SmolLM2 (pretrained) or the course's tiny caption GPT."""
     from tutorial_lib.text.complete import complete
@@ -110,6 +151,32 @@ def build_parser() -> argparse.ArgumentParser:
                           help="bilingual (default), minilm or onehot")
     generate.add_argument("--out", required=True, help="save uint8 (N, 32, 32, 3) to this .npy")
     generate.set_defaults(run=cmd_generate)
+
+    caption = commands.add_parser("caption", help="describe images with the course's captioner "
+                                  "(trains it on first use)")
+    caption.add_argument("--images", required=True, help="uint8 (N, 32, 32, 3) images in a .npy")
+    caption.add_argument("--lang", default="en", help="en (default) or zh")
+    caption.add_argument("--beams", type=int, default=1, help="beam width (default 1: greedy)")
+    caption.set_defaults(run=cmd_caption)
+
+    search = commands.add_parser("search", help="find the gallery images that match a text "
+                                 "query (trains the dual encoder on first use)")
+    search.add_argument("--query", required=True, help="the text to search for, English or "
+                        "Chinese")
+    search.add_argument("--images", required=True, help="the gallery: uint8 (N, 32, 32, 3) .npy")
+    search.add_argument("--k", type=int, default=5, help="how many to return (default 5)")
+    search.set_defaults(run=cmd_search)
+
+    assist = commands.add_parser("assist", help="turn a free-form request into a canonical "
+                                 "caption (and images with --out)")
+    assist.add_argument("request", help="what to draw, in your own words (English or Chinese)")
+    assist.add_argument("--route", default="reader",
+                        help="reader (default: the course's attribute reader), llm (SmolLM2, "
+                        "constrained to the grammar) or llm_free (SmolLM2, free text)")
+    assist.add_argument("--n", type=int, default=8, help="images to draw with --out (default 8)")
+    assist.add_argument("--seed", type=int, default=0)
+    assist.add_argument("--out", help="save uint8 (N, 32, 32, 3) images of the caption here")
+    assist.set_defaults(run=cmd_assist)
 
     complete = commands.add_parser("complete", help="continue a prompt with a language model")
     complete.add_argument("prompt", help="the text to continue")

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import torch
 from tqdm.auto import tqdm
 
 from tutorial_lib.errors import BadInputError, CourseError
@@ -64,7 +65,8 @@ def train_loop(step_fn: Callable[[int], dict[str, float]], steps: int,
     quiet = not progress or os.environ.get("TQDM_DISABLE", "").lower() in {"1", "true"}
     bar = tqdm(range(steps), desc=desc, leave=False, **({"disable": True} if quiet else {}))
     for step in bar:
-        metrics = step_fn(step)
+        with torch.enable_grad():  # a caller inside torch.no_grad() still gets a trained model
+            metrics = step_fn(step)
         for name, value in metrics.items():
             if not math.isfinite(float(value)):
                 bar.close()

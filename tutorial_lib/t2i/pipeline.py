@@ -140,5 +140,5 @@ def generate(prompts, n: int = 8, seed: int = 0, encoder: str = "bilingual") -> 
             raise BadInputError(f"{name} must be a whole number >= {low}, got {value!r}")
     if len(prompts) * n > MAX_IMAGES:
         raise BadInputError(f"{len(prompts)} prompts x n={n} is more than {MAX_IMAGES} images")
-    return draw_per_condition(pretrained_text_to_image(), text_encoder(encoder)(prompts),
-                              int(n), int(seed))
+    conditions = text_encoder(encoder)(prompts)  # first: an unknown encoder trains nothing
+    return draw_per_condition(pretrained_text_to_image(), conditions, int(n), int(seed))

@@ -256,12 +256,13 @@ def train_reader(embed, langs: tuple[str, ...], steps: int = READER_STEPS,
     rng = seed_everything(seed)
     reader = AttributeReader(inputs.shape[1])
     optimizer = torch.optim.AdamW(reader.parameters(), lr=3e-3)
-    for _ in range(steps):
-        batch = torch.randint(len(inputs), (256,), generator=rng)
-        loss = attribute_loss(reader.linear(inputs[batch]), codes[batch])
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
+    with torch.enable_grad():  # callers may build an encoder inside torch.no_grad()
+        for _ in range(steps):
+            batch = torch.randint(len(inputs), (256,), generator=rng)
+            loss = attribute_loss(reader.linear(inputs[batch]), codes[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
     return reader.eval()
 
 

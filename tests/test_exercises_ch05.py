@@ -1,0 +1,53 @@
+"""Chapter 5 checkers: reference solutions pass, plausible wrong answers fail with a hint."""
+
+from tutorial_lib.data import shapes
+from tutorial_lib.exercises.ch05_captioning import (
+    check_attribute_exact_match,
+    check_patch_heatmap,
+)
+
+
+def pairs(captions, attrs):
+    return zip(captions, attrs, strict=True)
+
+
+def exact_match(captions, attrs):
+    hits = [shapes.parse_caption(text) == truth for text, truth in pairs(captions, attrs)]
+    return sum(hits) / len(hits)
+
+
+def test_exact_match_checker():
+    assert check_attribute_exact_match(exact_match)
+    wrong = {
+        "compare meanings, not strings": lambda c, a: sum(
+            text == shapes.caption(truth) for text, truth in pairs(c, a)) / len(c),
+        "count it as a miss": lambda c, a: sum(
+            shapes.parse_caption(text) in (None, truth) for text, truth in pairs(c, a)) / len(c),
+        "not a count": lambda c, a: sum(shapes.parse_caption(t) == x for t, x in pairs(c, a)),
+        "expected": lambda c, a: 1.0,
+        "raised": lambda c, a: shapes.parse_caption(c),
+        "one number": lambda c, a: [shapes.parse_caption(t) == x for t, x in pairs(c, a)],
+    }
+    for hint, answer in wrong.items():
+        result = check_attribute_exact_match(answer)
+        assert not result and hint in result.message, (hint, result)
+
+
+def heatmap(weights, token):
+    return weights.mean(dim=0)[token, 1:].reshape(8, 8)
+
+
+def test_patch_heatmap_checker():
+    assert check_patch_heatmap(heatmap)
+    wrong = {
+        "[CLS]": lambda w, t: w.mean(dim=0)[t, :64].reshape(8, 8),
+        "transposed": lambda w, t: w.mean(dim=0)[t, 1:].reshape(8, 8).T,
+        "all the heads": lambda w, t: w[0, t, 1:].reshape(8, 8),
+        "one decoder position": lambda w, t: w.mean(dim=(0, 1))[1:].reshape(8, 8),
+        "(8, 8) grid": lambda w, t: w.mean(dim=0)[t, 1:],
+        "not the expected": lambda w, t: w.mean(dim=0)[t + 1, 1:].reshape(8, 8),
+        "raised": lambda w, t: w.reshape(8, 8),
+    }
+    for hint, answer in wrong.items():
+        result = check_patch_heatmap(answer)
+        assert not result and hint in result.message, (hint, result)

@@ -1,0 +1,1 @@
+"""LLM-assisted generation: free-form request -> canonical caption -> images -> caption back."""
