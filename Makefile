@@ -14,12 +14,13 @@ TORCH_PIP_ARGS ?=
 # a CDN: book builds run with tqdm's bars switched off (learners running a notebook still see them).
 BOOK_ENV := TQDM_DISABLE=1
 
-.PHONY: help venv system-deps lint unit nbval book book-fast browser test bench setup-cells clean
+.PHONY: help venv system-deps lint unit nbval book book-fast browser test bench setup-cells student clean
 
 help:
 	@echo "make book   build the HTML book (full budgets) into book/_build/html"
 	@echo "make test   lint, unit tests, notebooks in fast mode, fast book build, browser check"
 	@echo "make bench  run every benchmark, print a table, write bench/results.json"
+	@echo "make student  write student notebooks (solutions removed) into student/"
 
 # The CPU torch wheel goes in first: a bare `torch` requirement would pull a multi-GB CUDA build.
 $(STAMP): pyproject.toml constraints.txt
@@ -68,6 +69,10 @@ bench: venv
 
 setup-cells: venv
 	$(BIN)/python -m tutorial_lib.notebook_tools
+
+# The classroom kit: every notebook without its exercises' solutions, checker calls kept.
+student: venv
+	$(BIN)/python -m tutorial_lib.classroom --out student
 
 clean:
 	rm -rf book/_build book/_build_fast bench/results.json

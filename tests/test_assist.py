@@ -63,7 +63,7 @@ def test_llm_routes():
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (("", "reader"), "empty"), (("a red circle", "gpt"), "unknown method")])
+    (("", "reader"), "empty"), (("a red circle", "gpt"), "unknown route")])
 def test_rewrite_bad_input(args, message):
     with pytest.raises(BadInputError, match=message):
         rewrite.canonical_captions(*args)

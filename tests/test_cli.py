@@ -153,4 +153,4 @@ def test_assist_prints_the_caption_and_draws_it(tmp_path, monkeypatch):
     assert result.stdout.strip() == "a small blue square at the top right"
     assert np.load(out).shape == (3, 32, 32, 3)
     result = run_cli("assist", "a red circle", "--route", "dalle")
-    assert result.returncode == 2 and "unknown method" in result.stderr
+    assert result.returncode == 2 and "unknown route" in result.stderr

@@ -24,8 +24,8 @@ from tutorial_lib.errors import BadInputError
 from tutorial_lib.t2i.nets import ATTRIBUTE_CLASSES
 from tutorial_lib.t2i.text_encoders import check_prompts
 
-METHODS = ("reader", "llm", "llm_free")
-MAX_NEW_TOKENS = 24  # the longest canonical caption is 11 tokens of SmolLM2's tokenizer
+ROUTES = ("reader", "llm", "llm_free")
+MAX_NEW_TOKENS = 24  # a caption and some room: an answer that runs on is not one anyway
 SYSTEM_PROMPT = (
     "You turn a drawing request into one caption of the form "
     "'a SIZE COLOUR SHAPE POSITION'. SIZE is small or large. COLOUR is red, yellow, green, "
@@ -87,26 +87,26 @@ def reader_attributes(requests: list[str]) -> list[dict]:
             for row in picks.tolist()]
 
 
-def canonical_captions(requests, method: str = "reader") -> list[str | None]:
+def canonical_captions(requests, route: str = "reader") -> list[str | None]:
     """One canonical English caption per request, or None where the route produced no caption
     of the grammar (only llm_free can fail that way)."""
     requests = check_prompts(requests)
-    if method == "llm_free":
+    if route == "llm_free":
         return [text if captions.parse_caption(text) else None
                 for text in (captions.normalize(answer) for answer in llm_rewrite(requests))]
-    if method == "llm":
+    if route == "llm":
         return llm_choose(requests)
-    if method == "reader":
+    if route == "reader":
         return [captions.caption(attrs, "en") for attrs in reader_attributes(requests)]
-    raise BadInputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    raise BadInputError(f"unknown route {route!r}; choose one of {', '.join(ROUTES)}")
 
 
-def _slot_options() -> list[tuple[str, tuple[str, ...]]]:
-    """The canonical caption 'a SIZE COLOUR SHAPE POSITION' as slots and their allowed words."""
+def _slot_options() -> list[tuple[str, ...]]:
+    """The allowed words of each slot of the canonical caption 'a SIZE COLOUR SHAPE POSITION'."""
     grammar = captions.ENGLISH
     positions = tuple(phrases[0] for phrases in grammar.words["pos"].values())
-    return [("size", tuple(grammar.words["size"])), ("color", tuple(grammar.words["color"])),
-            ("shape", tuple(grammar.words["shape"])), ("pos", positions)]
+    return [tuple(grammar.words["size"]), tuple(grammar.words["color"]),
+            tuple(grammar.words["shape"]), positions]
 
 
 @torch.no_grad()
@@ -143,7 +143,7 @@ def llm_choose(requests: list[str]) -> list[str]:
         ids = tokenizer(prompt, return_tensors="pt", add_special_tokens=False)["input_ids"]
         out = model(input_ids=ids, use_cache=True)
         cache, last_logits, words = out.cache, out.logits[:, -1:], []
-        for _, options in _slot_options():
+        for options in _slot_options():
             options_ids = [tokenizer(" " + option, add_special_tokens=False)["input_ids"]
                            for option in options]
             choice = int(option_logprobs(model, cache, last_logits, options_ids).argmax())

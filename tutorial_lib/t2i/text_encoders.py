@@ -1,6 +1,6 @@
 """From a caption to a condition vector: the language model's part in text-to-image.
 
-The guide's generator G(x, c) (§2.3, §3.2.2) needs the description c as numbers. Three encoders
+The guide's generator G(x, c) (§2 item 3, §3.2.2) needs the description c as numbers. Three encoders
 share one interface, `encoder(prompts) -> float tensor (N, 18)`:
 
 - `minilm`: the frozen pretrained all-MiniLM-L6-v2 sentence embedding, 384 numbers of length 1.
