@@ -10,6 +10,7 @@ from tutorial_lib.assist.requests import requests
 from tutorial_lib.data import shapes
 from tutorial_lib.data.captions import caption, parse_caption
 from tutorial_lib.errors import BadInputError
+from tutorial_lib.text.pretrained import load_causal_lm
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def test_reader_route_reads_grammar_captions_back(fast):
 
 
 def test_option_logprobs_equal_scoring_each_whole_sequence():
-    tokenizer, model = rewrite._smollm2()
+    tokenizer, model = load_causal_lm("smollm2")
     prefix = tokenizer("a small red circle at the", return_tensors="pt")["input_ids"]
     options = [tokenizer(" " + o, add_special_tokens=False)["input_ids"]
                for o in ("top left", "bottom", "middle right of the picture")]

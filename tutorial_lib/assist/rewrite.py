@@ -15,7 +15,6 @@ Three routes, all offline:
 """
 
 import copy
-import functools
 
 import torch
 
@@ -23,6 +22,7 @@ from tutorial_lib.data import captions, shapes
 from tutorial_lib.errors import BadInputError
 from tutorial_lib.t2i.nets import ATTRIBUTE_CLASSES
 from tutorial_lib.t2i.text_encoders import check_prompts
+from tutorial_lib.text.pretrained import load_causal_lm
 
 ROUTES = ("reader", "llm", "llm_free")
 MAX_NEW_TOKENS = 24  # a caption and some room: an answer that runs on is not one anyway
@@ -44,13 +44,6 @@ FEW_SHOT = (
 )
 
 
-@functools.cache
-def _smollm2():
-    from tutorial_lib.text.pretrained import load_causal_lm
-
-    return load_causal_lm("smollm2")
-
-
 def chat_messages(request: str) -> list[dict]:
     """The few-shot chat: the system prompt, the worked examples as earlier turns, the request."""
     messages = [{"role": "system", "content": SYSTEM_PROMPT}]
@@ -63,7 +56,7 @@ def chat_messages(request: str) -> list[dict]:
 @torch.no_grad()
 def llm_rewrite(requests: list[str]) -> list[str]:
     """SmolLM2's greedy answer to each request's few-shot chat (raw text, first line only)."""
-    tokenizer, model = _smollm2()
+    tokenizer, model = load_causal_lm("smollm2")  # loaded once per process
     answers = []
     for request in requests:
         inputs = tokenizer.apply_chat_template(chat_messages(request), add_generation_prompt=True,
@@ -135,7 +128,7 @@ def option_logprobs(model, cache, last_logits, options_ids) -> torch.Tensor:
 def llm_choose(requests: list[str]) -> list[str]:
     """SmolLM2 fills the canonical caption slot by slot, choosing only among the grammar's words
     (grammar-constrained decoding): its answer is always a caption of the grammar."""
-    tokenizer, model = _smollm2()
+    tokenizer, model = load_causal_lm("smollm2")  # loaded once per process
     answers = []
     for request in requests:
         prompt = tokenizer.apply_chat_template(chat_messages(request), add_generation_prompt=True,
