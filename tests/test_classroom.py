@@ -9,7 +9,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tutorial_lib.classroom import checker_calls, is_solution, student_notebook
+from tutorial_lib.classroom import (
+    checker_calls,
+    exercise_catalogue,
+    is_solution,
+    student_notebook,
+)
 
 NOTEBOOKS = sorted(Path("notebooks").glob("*.ipynb"))
 TRIVIAL = {"", "result", "assert result, result"}
@@ -58,3 +63,19 @@ def test_student_notebook_runs_up_to_its_first_exercise(path, shared_cache, tmp_
         env={**os.environ, "TUTORIAL_FAST": "1", "TUTORIAL_CACHE": str(shared_cache),
              "TQDM_DISABLE": "1"}, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_the_teacher_page_catalogue_is_numbered_and_used():
+    """The catalogue (read from the checkers) numbers exercises by chapter, in order, and
+    lists only checkers a notebook calls."""
+    catalogue = exercise_catalogue()
+    numbers = [tuple(map(int, row["number"].split("."))) for row in catalogue]
+    assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
+    for row in catalogue:
+        assert row["module"].startswith(f"ch{int(row['number'].split('.')[0]):02d}_"), row
+        assert row["checks"] and "Exercise" not in row["checks"]
+    sources = "\n".join(cell.source for path in NOTEBOOKS
+                         for cell in nbformat.read(path, as_version=4).cells
+                         if cell.cell_type == "code")
+    for row in catalogue:  # every listed exercise is one a notebook actually checks
+        assert f"{row['checker']}(" in sources, row

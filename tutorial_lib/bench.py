@@ -53,6 +53,14 @@ TARGETS = {
     "notebook_05_captioning_seconds": ("<=", 240),
     "notebook_06_assisted_generation_seconds": ("<=", 240),
     "notebook_07_retrieval_seconds": ("<=", 240),
+    "notebook_08_diffusion_seconds": ("<=", 240),
+    "memorization_median_ratio_default": (">=", 0.8),
+    "memorization_copies_default": ("<=", 0.1),
+    "memorization_median_ratio_overfit": ("<=", 0.5),
+    "memorization_copies_overfit": (">=", 0.5),
+    "prompt_filter_catch_rate": (">=", 0.9),
+    "prompt_filter_false_positive_rate": ("<=", 0.1),
+    "notebook_09_challenges_seconds": ("<=", 240),
 }
 
 
@@ -244,6 +252,24 @@ def bench_retrieval() -> dict[str, float]:
         return score()
 
 
+def bench_diffusion() -> dict[str, float]:
+    """Chapter 8: the default diffusion model trained afresh, judged like chapter 4's GAN on
+    500 prompts per split, with sampling seconds per image for both."""
+    from tutorial_lib.diffusion.evaluate import bench_diffusion as run
+
+    return run()
+
+
+def bench_challenges() -> dict[str, float]:
+    """Chapter 9: the scarcity curve (100/10/1% of the data at one step budget), the
+    memorisation check of the default and an over-fit digit GAN, and the prompt filter's
+    catch and false-positive rates. Uses the cached chapter 3 and 4 models; trains and caches
+    the scarcity runs and the over-fit GAN if they are missing."""
+    from tutorial_lib.analysis import bench_challenges as run
+
+    return run()
+
+
 def _run(command: list[str], env: dict[str, str]) -> float:
     """Run a command from the repository root; return its wall time, fail loudly if it fails."""
     start = time.perf_counter()
@@ -270,7 +296,8 @@ def bench_chapter_notebooks() -> dict[str, float]:
     results = {}
     with tempfile.TemporaryDirectory() as tmp:  # executed, not saved: notebooks/ untouched
         for name in ["02_gan_game", "03_digit_gans", "04_text_to_image", "05_captioning",
-                     "06_assisted_generation", "07_retrieval"]:
+                     "06_assisted_generation", "07_retrieval", "08_diffusion",
+                     "09_challenges"]:
             results[f"notebook_{name}_seconds"] = _run(
                 [str(BIN / "jupyter-execute"), "--timeout=-1", f"notebooks/{name}.ipynb"],
                 {"TUTORIAL_CACHE": tmp, "TUTORIAL_FAST": "", "TQDM_DISABLE": "1"})
@@ -296,7 +323,8 @@ def bench_book() -> dict[str, float]:
 BENCHMARKS = {"shapes": bench_shapes, "language_models": bench_language_models,
               "toy_gan": bench_toy_gan, "digit_gan": bench_digit_gan,
               "text_to_image": bench_text_to_image, "captioning": bench_captioning,
-              "assist": bench_assist, "retrieval": bench_retrieval,
+              "assist": bench_assist, "retrieval": bench_retrieval, "diffusion": bench_diffusion,
+              "challenges": bench_challenges,
               "chapter_notebooks": bench_chapter_notebooks, "notebooks": bench_notebooks,
               "book": bench_book}
 

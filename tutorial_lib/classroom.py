@@ -8,6 +8,9 @@ Outputs are cleared: a student notebook holds no results to copy either.
 """
 
 import argparse
+import importlib
+import inspect
+import pkgutil
 import re
 from pathlib import Path
 
@@ -61,6 +64,25 @@ def student_notebook(notebook) -> nbformat.NotebookNode:
     student = nbformat.v4.new_notebook(cells=cells, metadata=notebook.metadata)
     nbformat.validate(student)
     return student
+
+
+def exercise_catalogue() -> list[dict[str, str]]:
+    """Every auto-checked exercise, in chapter order: its number ("5.1"), the checker's name
+    and what it checks (the checker's docstring, which starts "Exercise N.M: ..."). Read from
+    the code, so the teacher page can never list an exercise that does not exist."""
+    import tutorial_lib.exercises as package
+
+    rows = []
+    for module_info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{package.__name__}.{module_info.name}")
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if not name.startswith("check_") or function.__module__ != module.__name__:
+                continue
+            doc = " ".join(inspect.getdoc(function).split("\n\n")[0].split())
+            number, what = re.fullmatch(r"Exercise (\d+\.\d+)[^:]*: (.*)", doc).groups()
+            rows.append({"number": number, "checker": name, "checks": what,
+                         "module": module_info.name})
+    return sorted(rows, key=lambda r: tuple(map(int, r["number"].split("."))))
 
 
 def write_student_notebooks(source_dir: str | Path = "notebooks",

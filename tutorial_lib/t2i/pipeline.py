@@ -128,17 +128,24 @@ def training_record(discriminator: str = "projection") -> T2IRun:
                   validation, int(tensors["best_step"]))
 
 
-def generate(prompts, n: int = 8, seed: int = 0, encoder: str = "bilingual") -> np.ndarray:
-    """n images for each prompt, in prompt order: uint8 (len(prompts) * n, 32, 32, 3).
-
-    The seed fixes n noise vectors, and every prompt is drawn with the same n: image i of each
-    prompt shares its "style", and a prompt's images do not depend on the other prompts.
-    """
+def check_generate_args(prompts, n, seed) -> list[str]:
+    """The prompts as a list, or one BadInputError for bad prompts, n, seed or too many
+    images; shared by every model's `generate`, so they all refuse the same things."""
     prompts = check_prompts(prompts)
     for name, value, low in (("n", n, 1), ("seed", seed, 0)):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
             raise BadInputError(f"{name} must be a whole number >= {low}, got {value!r}")
     if len(prompts) * n > MAX_IMAGES:
         raise BadInputError(f"{len(prompts)} prompts x n={n} is more than {MAX_IMAGES} images")
+    return prompts
+
+
+def generate(prompts, n: int = 8, seed: int = 0, encoder: str = "bilingual") -> np.ndarray:
+    """n images for each prompt, in prompt order: uint8 (len(prompts) * n, 32, 32, 3).
+
+    The seed fixes n noise vectors, and every prompt is drawn with the same n: image i of each
+    prompt shares its "style", and a prompt's images do not depend on the other prompts.
+    """
+    prompts = check_generate_args(prompts, n, seed)
     conditions = text_encoder(encoder)(prompts)  # first: an unknown encoder trains nothing
     return draw_per_condition(pretrained_text_to_image(), conditions, int(n), int(seed))

@@ -1,0 +1,132 @@
+"""Scoring the diffusion model exactly as chapter 4 scores the GAN, and comparing the two.
+
+The same evaluation prompts (`t2i.evaluate.evaluation_prompts`), the same shapes judge, one
+image per prompt; diversity is the per-pixel spread among a prompt's images over that among
+real renders of its scene (`metrics.diversity_ratio`), as in chapter 4's `variety_scores`.
+Sampling seconds are wall time per image at the batch sizes the evaluation uses.
+"""
+
+import time
+
+import numpy as np
+
+from tutorial_lib.data import shapes
+from tutorial_lib.diffusion.sampling import sample
+from tutorial_lib.metrics import diversity_ratio
+from tutorial_lib.t2i.evaluate import evaluation_prompts
+from tutorial_lib.t2i.judge import attribute_scores
+from tutorial_lib.t2i.train import draw_per_condition, generate_from_conditions
+
+COMPARED_SPLITS = ("seen", "heldout_pairs", "chinese")
+
+
+def timed(draw, conditions) -> tuple[np.ndarray, float]:
+    """(draw(conditions), wall seconds per image)."""
+    start = time.perf_counter()
+    images = draw(conditions)
+    return images, (time.perf_counter() - start) / len(conditions)
+
+
+def diffusion_drawer(model, config, steps: int, guidance: float, seed: int = 0):
+    """conditions -> one image each, by DDIM with classifier-free guidance."""
+    return lambda conditions: sample(model, config, conditions, steps=steps, guidance=guidance,
+                                     seed=seed)
+
+
+def gan_drawer(generator, seed: int = 0):
+    """conditions -> one image each, by the GAN's EMA generator."""
+    return lambda conditions: generate_from_conditions(generator, conditions, seed)
+
+
+def judged_scores(draw, encoder, judge, n: int = 500,
+                  splits=COMPARED_SPLITS) -> dict[str, dict[str, float]]:
+    """{split: attribute_scores + seconds_per_image} of one image per evaluation prompt."""
+    scores = {}
+    for split in splits:
+        prompts, attrs = evaluation_prompts(split, n)
+        images, seconds = timed(draw, encoder(prompts))
+        scores[split] = {**attribute_scores(judge, images, attrs), "seconds_per_image": seconds}
+    return scores
+
+
+def prompt_diversity(draw_many, encoder, prompts_per_split: int = 50,
+                     per_prompt: int = 8) -> float:
+    """diversity_ratio of per_prompt images for each of prompts_per_split seen prompts;
+    draw_many(conditions, per_prompt) returns them grouped by prompt."""
+    prompts, attrs = evaluation_prompts("seen", prompts_per_split)
+    generated = draw_many(encoder(prompts), per_prompt)
+    labels = np.repeat(np.arange(len(prompts)), per_prompt)
+    jitters = [(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
+    real = np.stack([shapes.render(a, jitter) for a in attrs for jitter in jitters])
+    real_labels = np.repeat(np.arange(len(prompts)), len(jitters))
+    return diversity_ratio(generated, labels, real, real_labels)
+
+
+def diffusion_many(model, config, steps: int, guidance: float, seed: int = 0):
+    """(conditions, k) -> k images per condition, grouped by condition."""
+    return lambda conditions, k: sample(model, config, conditions.repeat_interleave(k, dim=0),
+                                        steps=steps, guidance=guidance, seed=seed)
+
+
+def gan_many(generator, seed: int = 0):
+    """(conditions, k) -> k images per condition, grouped by condition."""
+    return lambda conditions, k: draw_per_condition(generator, conditions, k, seed)
+
+
+def parameter_count(model) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def comparison_rows(models: dict, encoder, judge, n: int = 500,
+                    diversity_prompts: int = 50) -> dict[str, dict]:
+    """{model name: row} for models {name: (draw, draw_many, network, train_seconds)}: judged
+    all-correct on n prompts per split, diversity over diversity_prompts seen prompts (8 images
+    each), training seconds, sampling seconds per image (on the seen prompts), parameters."""
+    rows = {}
+    for name, (draw, draw_many, network, train_seconds) in models.items():
+        scores = judged_scores(draw, encoder, judge, n)
+        rows[name] = {**{split: scores[split]["all_correct"] for split in COMPARED_SPLITS},
+                      "diversity": prompt_diversity(draw_many, encoder, diversity_prompts),
+                      "train_seconds": train_seconds,
+                      "sample_seconds_per_image": scores["seen"]["seconds_per_image"],
+                      "parameters": parameter_count(network)}
+    return rows
+
+
+def rows_markdown(rows: dict[str, dict]) -> str:
+    """comparison_rows as a Markdown table."""
+    columns = [*COMPARED_SPLITS, "diversity", "train_seconds", "sample_seconds_per_image",
+               "parameters"]
+    lines = ["| model | " + " | ".join(columns) + " |", "|---|" + "---:|" * len(columns)]
+    formats = {"train_seconds": "{:.0f}", "sample_seconds_per_image": "{:.4f}",
+               "parameters": "{:,}"}
+    for name, row in rows.items():
+        cells = [formats.get(c, "{:.3f}").format(row[c]) for c in columns]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def bench_diffusion(n: int = 500) -> dict[str, float]:
+    """`make bench` rows: the default diffusion model trained afresh (no cache can flatter its
+    training time), beside chapter 4's cached default GAN, both judged on n prompts per split."""
+    from tutorial_lib.diffusion.pipeline import GUIDANCE, SAMPLING_STEPS, diffusion_config
+    from tutorial_lib.diffusion.train import train_diffusion
+    from tutorial_lib.t2i.judge import pretrained_shapes_judge
+    from tutorial_lib.t2i.pipeline import pretrained_text_to_image, text_encoder
+
+    encoder, judge = text_encoder("bilingual"), pretrained_shapes_judge(progress=False)
+    config = diffusion_config()
+    run = train_diffusion(encoder, config, progress=False)
+    gan = pretrained_text_to_image(progress=False)
+    rows = comparison_rows({
+        "diffusion": (diffusion_drawer(run.ema_model, config, SAMPLING_STEPS, GUIDANCE),
+                      diffusion_many(run.ema_model, config, SAMPLING_STEPS, GUIDANCE),
+                      run.ema_model, run.history.seconds),
+        "gan": (gan_drawer(gan), gan_many(gan), gan, float("nan"))}, encoder, judge, n)
+    diffusion, gan_row = rows["diffusion"], rows["gan"]
+    results = {f"diffusion_{split}_all_correct": diffusion[split] for split in COMPARED_SPLITS}
+    results.update({f"diffusion_{key}": float(diffusion[key]) for key in
+                    ("diversity", "train_seconds", "sample_seconds_per_image", "parameters")})
+    results.update({f"gan_{key}": float(gan_row[key]) for key in
+                    ("sample_seconds_per_image", "parameters")})
+    return results
