@@ -5,6 +5,7 @@ loaded, no error output in any cell, and no request leaving the machine.
 """
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -72,6 +73,9 @@ def test_every_page_loads_offline_with_images_and_no_errors(browser):
         errors = page.locator(".output.traceback, .output.error, .cell_output .stderr").count()
         assert errors == 0, f"{name}: {errors} cell outputs show errors"
         assert "Traceback (most recent call last)" not in page.inner_text("body"), name
+        # a Markdown table printed by a cell must render as a table, not as rows of pipes
+        outputs = "\n".join(page.locator(".cell_output").all_inner_texts())
+        assert not re.search(r"\|\s*[-—–]+:?\s*\|", outputs), f"{name}: raw Markdown table"
         page.context.close()
 
 
