@@ -24,7 +24,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from tutorial_lib.errors import BadInputError, CacheError
-from tutorial_lib.runtime import cache_dir, read_metadata
+from tutorial_lib.runtime import cache_dir, read_metadata, torch_threads
 
 PROMPT_TOKENS = 16  # one caption-length input for the text models
 
@@ -241,12 +241,8 @@ def compute_table(names=None, repeats: int = 20) -> list[ComputeRow]:
     unknown = [n for n in names if n not in REGISTRY]
     if unknown:
         raise BadInputError(f"unknown models {unknown}; registered: {', '.join(REGISTRY)}")
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with torch_threads(1):
         return [measure(REGISTRY[n], repeats) for n in names]
-    finally:
-        torch.set_num_threads(previous)
 
 
 def _human(n: float) -> str:

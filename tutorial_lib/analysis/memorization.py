@@ -97,7 +97,6 @@ def overfit_config() -> GANConfig:
                    snapshot_every=budget(500, 10))
 
 
-
 def overfit_training_set() -> tuple[np.ndarray, np.ndarray]:
     """The first OVERFIT_PER_DIGIT training digits of each class: (images, labels)."""
     images, labels, _, _ = mnist_split()

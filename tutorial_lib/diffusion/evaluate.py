@@ -2,7 +2,7 @@
 
 The same evaluation prompts (`t2i.evaluate.evaluation_prompts`), the same shapes judge, one
 image per prompt; diversity is the per-pixel spread among a prompt's images over that among
-real renders of its scene (`metrics.diversity_ratio`), as in chapter 4's `variety_scores`.
+real renders of its scene (`t2i.evaluate.scene_diversity`, shared with chapter 4).
 Sampling seconds are wall time per image at the batch sizes the evaluation uses.
 """
 
@@ -10,10 +10,8 @@ import time
 
 import numpy as np
 
-from tutorial_lib.data import shapes
 from tutorial_lib.diffusion.sampling import sample
-from tutorial_lib.metrics import diversity_ratio
-from tutorial_lib.t2i.evaluate import evaluation_prompts
+from tutorial_lib.t2i.evaluate import evaluation_prompts, scene_diversity
 from tutorial_lib.t2i.judge import attribute_scores
 from tutorial_lib.t2i.train import draw_per_condition, generate_from_conditions
 
@@ -54,12 +52,7 @@ def prompt_diversity(draw_many, encoder, prompts_per_split: int = 50,
     """diversity_ratio of per_prompt images for each of prompts_per_split seen prompts;
     draw_many(conditions, per_prompt) returns them grouped by prompt."""
     prompts, attrs = evaluation_prompts("seen", prompts_per_split)
-    generated = draw_many(encoder(prompts), per_prompt)
-    labels = np.repeat(np.arange(len(prompts)), per_prompt)
-    jitters = [(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
-    real = np.stack([shapes.render(a, jitter) for a in attrs for jitter in jitters])
-    real_labels = np.repeat(np.arange(len(prompts)), len(jitters))
-    return diversity_ratio(generated, labels, real, real_labels)
+    return scene_diversity(draw_many(encoder(prompts), per_prompt), attrs, per_prompt)
 
 
 def diffusion_many(model, config, steps: int, guidance: float, seed: int = 0):

@@ -83,13 +83,19 @@ def variety_scores(generator, encoder, judge: Judge, prompts_per_split: int = 50
     """
     prompts, attrs = evaluation_prompts("seen", prompts_per_split)
     generated = draw_per_condition(generator, encoder(prompts), per_prompt, seed)
-    labels = np.repeat(np.arange(len(prompts)), per_prompt)
+    test = shapes.sample(len(generated), seed=EVAL_SEED + 1, split="test").images
+    return {"diversity": scene_diversity(generated, attrs, per_prompt),
+            "fid_ratio": fid_ratio(test, generated, judge)}
+
+
+def scene_diversity(generated: np.ndarray, attrs: list[dict], per_prompt: int) -> float:
+    """diversity_ratio of generated images grouped by scene (per_prompt consecutive images per
+    attribute dict) against real renders of each scene at all nine one-pixel jitters."""
+    labels = np.repeat(np.arange(len(attrs)), per_prompt)
     jitters = [(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
     real = np.stack([shapes.render(a, jitter) for a in attrs for jitter in jitters])
-    real_labels = np.repeat(np.arange(len(prompts)), len(jitters))
-    test = shapes.sample(len(generated), seed=EVAL_SEED + 1, split="test").images
-    return {"diversity": diversity_ratio(generated, labels, real, real_labels),
-            "fid_ratio": fid_ratio(test, generated, judge)}
+    real_labels = np.repeat(np.arange(len(attrs)), len(jitters))
+    return diversity_ratio(generated, labels, real, real_labels)
 
 
 def table_markdown(table: dict) -> str:
