@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BOOK_ARGS := . --config book/_config.yml --toc book/_toc.yml
 FAST_OUT  := book/_build_fast
+# The chapters, the book's single source; notebooks/runnable/ holds copies generated from them.
+CHAPTERS  := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 # Every test step runs offline: in a network namespace with only loopback (kernels need it).
 OFFLINE := tests/offline.sh
 # Where CPU torch is not on local disk (GitHub runners, a laptop), point pip at the CPU wheels:
@@ -14,13 +16,15 @@ TORCH_PIP_ARGS ?=
 # a CDN: book builds run with tqdm's bars switched off (learners running a notebook still see them).
 BOOK_ENV := TQDM_DISABLE=1
 
-.PHONY: help venv system-deps lint unit nbval book book-fast browser test bench setup-cells student clean
+.PHONY: help venv system-deps lint unit nbval book book-fast browser test bench setup-cells copies \
+        student clean
 
 help:
 	@echo "make book   build the HTML book (full budgets) into book/_build/html"
 	@echo "make test   lint, unit tests, notebooks in fast mode, fast book build, browser check"
 	@echo "make bench  run every benchmark, print a table, write bench/results.json"
 	@echo "make student  write student notebooks (solutions removed) into student/"
+	@echo "make copies  regenerate the runnable notebooks (Jupyter, Colab) in notebooks/runnable/"
 
 # The CPU torch wheel goes in first: a bare `torch` requirement would pull a multi-GB CUDA build.
 $(STAMP): pyproject.toml constraints.txt
@@ -47,9 +51,12 @@ lint: venv
 unit: venv
 	$(OFFLINE) $(BIN)/pytest tests -q --ignore=tests/browser
 
+# nbval's run of each chapter is stored in the fast book's execution cache (jupyter-cache), so
+# the fast book build that follows executes no chapter a second time.
 nbval: venv
-	$(OFFLINE) env TUTORIAL_FAST=1 $(BIN)/pytest --nbval-lax notebooks -q \
-	  -o addopts="" --allow-hosts=127.0.0.1,localhost -p no:cacheprovider
+	$(OFFLINE) env TUTORIAL_FAST=1 $(BOOK_ENV) $(BIN)/pytest --nbval-lax $(CHAPTERS) -q \
+	  -o addopts="" --allow-hosts=127.0.0.1,localhost -p no:cacheprovider \
+	  -p tutorial_lib.nbval_cache --book-cache $(FAST_OUT)/_build/.jupyter_cache
 
 book-fast: venv
 	$(OFFLINE) env TUTORIAL_FAST=1 $(BOOK_ENV) $(BIN)/jupyter-book build $(BOOK_ARGS) \
@@ -69,6 +76,11 @@ bench: venv
 
 setup-cells: venv
 	$(BIN)/python -m tutorial_lib.notebook_tools
+
+# Plain-Markdown copies of the chapters for Jupyter and Colab (committed: Colab opens them from
+# the repository; a unit test fails when they are stale).
+copies: venv
+	$(BIN)/python -m tutorial_lib.notebook_copies
 
 # The classroom kit: every notebook without its exercises' solutions, checker calls kept.
 student: venv

@@ -26,7 +26,7 @@ def mnist_data():
 def shapes_judge(tmp_path_factory):
     """The shapes-world attribute judge at its full budget (about 35 s), trained once per test
     session into a private cache."""
-    from tutorial_lib.t2i.judge import pretrained_shapes_judge
+    from tutorial_lib.shapes_judge import pretrained_shapes_judge
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TUTORIAL_CACHE", str(tmp_path_factory.mktemp("shapes_judge")))

@@ -7,7 +7,7 @@ from tutorial_lib.analysis import scarcity
 from tutorial_lib.data import shapes
 from tutorial_lib.errors import BadInputError
 from tutorial_lib.runtime import torch_threads
-from tutorial_lib.t2i.text_encoders import TextEncoder
+from tutorial_lib.text.encoders import TextEncoder
 
 
 def test_subset_sizes_are_fractions_of_chapter_4s_data():

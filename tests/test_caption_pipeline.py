@@ -7,8 +7,10 @@ import torch
 from tutorial_lib.caption import pipeline
 from tutorial_lib.caption.evaluate import generate_captions
 from tutorial_lib.data import shapes
-from tutorial_lib.errors import BadInputError, CacheError
+from tutorial_lib.errors import BadInputError, CacheWarning
+from tutorial_lib.model_cache import fingerprint, history_json
 from tutorial_lib.runtime import config_key, save_tensors
+from tutorial_lib.training import History
 
 IMAGES = shapes.sample(5, seed=7, split="test").images
 
@@ -63,20 +65,32 @@ def test_bad_input_gets_one_clear_error(kwargs, message):
         pipeline.caption_images(**kwargs)
 
 
-def test_a_corrupt_cache_file_raises_cache_error(monkeypatch, isolated_cache):
+class Retraining(Exception):
+    """Raised instead of training: these tests stop where the retraining would start."""
+
+
+def refuse_to_train(*args, **kwargs):
+    raise Retraining
+
+
+def test_a_corrupt_cache_file_is_reported_and_retrained(monkeypatch, isolated_cache):
     monkeypatch.setenv("TUTORIAL_FAST", "1")
+    monkeypatch.setattr(pipeline, "train_captioner", refuse_to_train)
     path = isolated_cache / "fast" / pipeline.MODEL_FILE
     path.parent.mkdir(parents=True)
     path.write_bytes(b"not a safetensors file")
-    with pytest.raises(CacheError, match="corrupt"):
+    with pytest.warns(CacheWarning, match="corrupt"), pytest.raises(Retraining):
         pipeline.caption_images(IMAGES)
 
 
-def test_a_cache_for_another_model_raises_cache_error(monkeypatch, isolated_cache):
+def test_a_cache_for_another_model_is_reported_and_retrained(monkeypatch, isolated_cache):
     monkeypatch.setenv("TUTORIAL_FAST", "1")
-    config = pipeline.CaptionConfig()
-    save_tensors(isolated_cache / "fast" / pipeline.MODEL_FILE,
-                 {"weight": torch.zeros(3)},
-                 {"config": config_key(config), "history": "{}"})
-    with pytest.raises(CacheError, match="does not hold the weights"):
+    monkeypatch.setattr(pipeline, "train_captioner", refuse_to_train)
+    tokenizer = pipeline.captioning_tokenizer()
+    data = fingerprint(shapes.world_fingerprint(), sorted(tokenizer.get_vocab().items()))
+    save_tensors(isolated_cache / "fast" / pipeline.MODEL_FILE, {"weight": torch.zeros(3)},
+                 {"config": config_key(pipeline.CaptionConfig()), "data": data,
+                  "history": history_json(History())})
+    with pytest.warns(CacheWarning, match="does not hold the weights"), \
+            pytest.raises(Retraining):
         pipeline.pretrained_captioner(progress=False)

@@ -5,8 +5,8 @@ import math
 import numpy as np
 
 from tutorial_lib.exercises.ch00_shapes_world import (
-    check_attribute_entropy,
     check_bounding_box,
+    check_colour_entropy,
     check_train_combinations,
 )
 
@@ -23,10 +23,14 @@ def test_combinations_checker():
 
 
 def test_entropy_checker():
-    assert check_attribute_entropy(math.log(360))
-    assert "bits" in check_attribute_entropy(math.log2(360)).message
-    assert "held-out" in check_attribute_entropy(math.log(432)).message
-    assert not check_attribute_entropy("5.9")
+    # 4 colours appear with 3 shapes (54 of the 360 combinations each), 2 with all 4 (72 each)
+    truth = -(4 * 0.15 * math.log(0.15) + 2 * 0.2 * math.log(0.2))
+    assert check_colour_entropy(truth)
+    assert "ln 6" in check_colour_entropy(math.log(6)).message
+    assert "all the attributes" in check_colour_entropy(math.log(360)).message
+    assert "bits" in check_colour_entropy(truth / math.log(2)).message
+    assert "count the training combinations" in check_colour_entropy(1.5).message
+    assert not check_colour_entropy("1.78")
 
 
 def test_bounding_box_checker():

@@ -3,7 +3,7 @@
 import torch
 
 from tutorial_lib.exercises.ch01_language_models import (
-    check_guide_bug,
+    check_append_greedy,
     check_perplexity,
     check_top_k_filter,
     check_top_p_filter,
@@ -59,7 +59,14 @@ def test_perplexity_checker():
     assert "average" in summed.message
 
 
-def test_guide_bug_checker():
-    assert check_guide_bug("b") and check_guide_bug(" B ")
-    assert "tokenizer" in check_guide_bug("a").message
-    assert not check_guide_bug("z")
+def test_append_greedy_checker():
+    assert check_append_greedy(lambda inputs, logits: torch.cat(
+        [inputs, logits[:, -1, :].argmax(dim=-1, keepdim=True)], dim=-1))
+    naive = check_append_greedy(lambda inputs, logits: torch.cat(  # the guide, minus .item()
+        [inputs, torch.argmax(logits[:, -1, :], dim=-1).unsqueeze(0)], dim=-1))
+    assert not naive and "keepdim=True" in naive.message
+    first = check_append_greedy(lambda inputs, logits: torch.cat(
+        [inputs, logits[:, 0, :].argmax(dim=-1, keepdim=True)], dim=-1))
+    assert not first and "*last*" in first.message
+    dropped = check_append_greedy(lambda inputs, logits: logits[:, -1, :].argmax(-1, keepdim=True))
+    assert not dropped and "expected shape" in dropped.message

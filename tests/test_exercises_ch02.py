@@ -1,5 +1,6 @@
 """Chapter 2 checkers: reference solutions pass, plausible wrong answers fail with a hint."""
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -27,6 +28,14 @@ def test_generator_loss_checker():
 
 
 def test_optimal_discriminator_checker():
-    assert check_optimal_discriminator(lambda p, q: p / (p + q))
+    def reference(p, q):
+        total = p + q
+        return np.divide(p, total, out=np.full_like(total, 0.5), where=total > 0)
+
+    assert check_optimal_discriminator(reference)
     assert "probability of *fake*" in check_optimal_discriminator(lambda p, q: q / (p + q)).message
     assert not check_optimal_discriminator(lambda p, q: p / q)
+    naive = check_optimal_discriminator(lambda p, q: p / (p + q))  # NaN where both are zero
+    assert not naive and "0/0" in naive.message
+    zero_there = check_optimal_discriminator(lambda p, q: np.nan_to_num(p / (p + q)))
+    assert not zero_there and "1/2" in zero_there.message

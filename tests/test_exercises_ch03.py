@@ -14,6 +14,16 @@ from tutorial_lib.gan.train import slerp
 
 
 def learner_slerp(z0, z1, steps):
+    cosine = torch.dot(z0, z1) / (z0.norm() * z1.norm())
+    omega = torch.arccos(cosine.clamp(-1, 1))
+    t = torch.linspace(0, 1, steps)[:, None]
+    if omega < 1e-4:
+        return (1 - t) * z0 + t * z1
+    return (torch.sin((1 - t) * omega) * z0 + torch.sin(t * omega) * z1) / torch.sin(omega)
+
+
+def unguarded_slerp(z0, z1, steps):
+    """The formula alone: NaN for parallel vectors, where omega = 0."""
     omega = torch.arccos(torch.dot(z0, z1) / (z0.norm() * z1.norm()))
     t = torch.linspace(0, 1, steps)[:, None]
     return (torch.sin((1 - t) * omega) * z0 + torch.sin(t * omega) * z1) / torch.sin(omega)
@@ -32,6 +42,14 @@ def test_slerp_checker():
         [((1 - t) * z0 + t * z1) / ((1 - t) * z0 + t * z1).norm() * z0.norm()
          for t in torch.linspace(0, 1, n)]))
     assert not wrong_pace
+    nan = check_slerp(unguarded_slerp)
+    assert not nan and "NaN" in nan.message
+    # finite for parallel vectors, but not the straight line: the midpoint of z0 and z1 each time
+    midpoint = check_slerp(lambda z0, z1, n: learner_slerp(z0, z1, n) if
+                           torch.dot(z0, z1) < 0.999 * z0.norm() * z1.norm()
+                           else ((z0 + z1) / 2).repeat(n, 1))
+    assert not midpoint and "straight line from z0 to z1" in midpoint.message
+    assert check_slerp(slerp)  # the library's own
 
 
 def test_library_slerp_keeps_the_norm_and_rejects_bad_input():

@@ -1,9 +1,12 @@
 """Chapter 4 checkers: reference solutions pass, plausible wrong answers fail with a hint."""
 
+import math
+
 import torch
 import torch.nn.functional as F
 
 from tutorial_lib.exercises.ch04_text_to_image import (
+    check_initial_d_loss,
     check_matching_aware_loss,
     check_projection_forward,
 )
@@ -46,4 +49,21 @@ def test_projection_checker():
     }
     for hint, answer in wrong.items():
         result = check_projection_forward(answer)
+        assert not result and hint in result.message, (hint, result)
+
+
+def test_initial_d_loss_checker():
+    ln432 = math.log(6 * 4 * 2 * 3 * 3)
+    assert check_initial_d_loss(2 + 3.0 * ln432)
+    wrong = {
+        "hinge part alone": 2.0,
+        "weighted by lambda_attr": 2 + ln432,
+        "in bits": 2 + 3.0 * ln432 / math.log(2),
+        "a softmax each": 2 + 3.0 * math.log(18),
+        "1 + 1": 3 + 3.0 * ln432,
+        "uniform softmax": 20.0,
+        "expected a number": "20.2",
+    }
+    for hint, answer in wrong.items():
+        result = check_initial_d_loss(answer)
         assert not result and hint in result.message, (hint, result)

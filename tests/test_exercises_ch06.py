@@ -1,7 +1,11 @@
 """Chapter 6 checkers: reference solutions pass, plausible wrong answers fail with a hint."""
 
 from tutorial_lib.assist.loop import agrees
-from tutorial_lib.exercises.ch06_assisted_generation import check_agreement, check_option_scores
+from tutorial_lib.exercises.ch06_assisted_generation import (
+    check_agreement,
+    check_mean_scores,
+    check_option_scores,
+)
 
 
 def agree(parsed, wanted):
@@ -35,4 +39,24 @@ def test_option_scores_checker():
     }
     for hint, answer in wrong.items():
         result = check_option_scores(answer)
+        assert not result and hint in result.message, (hint, result)
+
+
+def mean_scores(token_logp, mask):
+    return (token_logp * mask).sum(dim=1) / mask.sum(dim=1)
+
+
+def test_mean_scores_checker():
+    result = check_mean_scores(mean_scores)
+    assert result and "the sum picks option 0, the per-token mean option 1" in result.message
+    wrong = {
+        "that is the sum": lambda logp, mask: (logp * mask).sum(dim=1),
+        "counts the padding": lambda logp, mask: logp.mean(dim=1),
+        "padded length": lambda logp, mask: (logp * mask).sum(dim=1) / mask.shape[1],
+        "expected": lambda logp, mask: mean_scores(logp, mask) + 0.1,
+        "one score per option": lambda logp, mask: logp * mask,
+        "raised": lambda logp, mask: logp.view(7),
+    }
+    for hint, answer in wrong.items():
+        result = check_mean_scores(answer)
         assert not result and hint in result.message, (hint, result)

@@ -1,9 +1,15 @@
 """Chapter 7 checkers: reference solutions pass, plausible wrong answers fail with a hint."""
 
+import math
+
 import torch
 import torch.nn.functional as F
 
-from tutorial_lib.exercises.ch07_retrieval import check_info_nce, check_recall_at_k
+from tutorial_lib.exercises.ch07_retrieval import (
+    check_info_nce,
+    check_loss_floor,
+    check_recall_at_k,
+)
 
 
 def info_nce(image_features, text_features, scale):
@@ -50,3 +56,28 @@ def test_recall_checker():
     for hint, answer in wrong.items():
         result = check_recall_at_k(answer)
         assert not result and hint in result.message, (hint, result)
+
+
+def loss_floor(n, scale):
+    return math.log(1 + (n - 1) * math.exp(-2 * scale))
+
+
+def test_loss_floor_checker():
+    assert check_loss_floor(loss_floor)
+    wrong = {
+        "knows nothing": lambda n, s: math.log(n),
+        "at most 2 x scale": lambda n, s: math.log(1 + (n - 1) * math.exp(-s)),
+        "never negative": lambda n, s: math.log(n - 1) - 2 * s,
+        "expected": lambda n, s: loss_floor(n, s) + 0.01,
+        "one number": lambda n, s: [loss_floor(n, s)],
+        "raised": lambda n, s: math.log(-n),
+    }
+    for hint, answer in wrong.items():
+        result = check_loss_floor(answer)
+        assert not result and hint in result.message, (hint, result)
+
+
+def test_loss_floor_is_reached():
+    # two antipodal pairs reach the floor: right cosines 1, the other -1
+    images = torch.tensor([[1.0, 0.0], [-1.0, 0.0]], dtype=torch.float64)
+    assert math.isclose(info_nce(images, images, 3.0).item(), loss_floor(2, 3.0), rel_tol=1e-9)

@@ -1,6 +1,10 @@
 """Chapter 8 checkers: reference solutions pass, plausible wrong answers fail with a hint."""
 
-from tutorial_lib.exercises.ch08_diffusion import check_add_noise, check_guidance
+from tutorial_lib.exercises.ch08_diffusion import (
+    check_add_noise,
+    check_ddim_step,
+    check_guidance,
+)
 
 
 def add_noise(x0, noise, t, alphas_cumprod):
@@ -34,20 +38,53 @@ def test_add_noise_checker():
 
 
 def guide(eps_c, eps_u, w):
-    return eps_u + w * (eps_c - eps_u)
+    return (1 + w) * eps_c - w * eps_u
+
+
+def course_weight(w):
+    return w + 1
 
 
 def test_guidance_checker():
-    assert check_guidance(guide)
+    assert check_guidance(guide, course_weight)
     wrong = {
-        "start from the unconditional": lambda c, u, w: c + w * (c - u),
-        "scaling eps_c alone": lambda c, u, w: w * c,
-        "check the sign": lambda c, u, w: u - w * (c - u),
-        "averages": lambda c, u, w: (c + w * u) / (1 + w),
-        "wrong result at w": lambda c, u, w: u + w * (c - u) * 1.1,
+        "course's convention": lambda c, u, w: u + w * (c - u),
+        "check the signs": lambda c, u, w: (1 - w) * c + w * u,
+        "scaling eps_c alone": lambda c, u, w: (1 + w) * c,
+        "wrong result at w": lambda c, u, w: guide(c, u, w) * 1.1,
         "shape": lambda c, u, w: guide(c, u, w)[0],
         "raised": lambda c, u, w: c.view(5, -1),
     }
     for hint, answer in wrong.items():
-        result = check_guidance(answer)
+        result = check_guidance(answer, course_weight)
+        assert not result and hint in result.message, (hint, result)
+    wrong_weights = {
+        "the other way": lambda w: w - 1,
+        "match the coefficients": lambda w: w,
+        "return a number": lambda w: str(w + 1),
+    }
+    for hint, weight in wrong_weights.items():
+        result = check_guidance(guide, weight)
+        assert not result and hint in result.message, (hint, result)
+
+
+def ddim_step(x_t, x0_hat, abar_t, abar_prev):
+    eps_hat = (x_t - abar_t.sqrt() * x0_hat) / (1 - abar_t).sqrt()
+    return abar_prev.sqrt() * x0_hat + (1 - abar_prev).sqrt() * eps_hat
+
+
+def test_ddim_step_checker():
+    assert check_ddim_step(ddim_step)
+    wrong = {
+        "not x_t itself": lambda x, x0, a, ap: ap.sqrt() * x0 + (1 - ap).sqrt() * x,
+        "not the clean guess alone": lambda x, x0, a, ap: ap.sqrt() * x0,
+        "not back to abar_t": lambda x, x0, a, ap: ddim_step(x, x0, a, a),
+        "take square roots": lambda x, x0, a, ap: ap * x0 + (1 - ap)
+        * (x - a.sqrt() * x0) / (1 - a).sqrt(),
+        "differs from DDIMScheduler": lambda x, x0, a, ap: ddim_step(x, x0, a, ap) + 0.01,
+        "raised": lambda x, x0, a, ap: x.view(7, -1),
+        "return a torch tensor": lambda x, x0, a, ap: ddim_step(x, x0, a, ap).tolist(),
+    }
+    for hint, answer in wrong.items():
+        result = check_ddim_step(answer)
         assert not result and hint in result.message, (hint, result)

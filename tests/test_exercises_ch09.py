@@ -2,7 +2,11 @@
 
 import numpy as np
 
-from tutorial_lib.exercises.ch09_challenges import check_conv2d_flops, check_median_ratio
+from tutorial_lib.exercises.ch09_challenges import (
+    check_conv2d_flops,
+    check_median_ratio,
+    check_mlp_flops,
+)
 
 
 def _distances(queries, train, power=1.0, reduce=np.min):
@@ -51,4 +55,22 @@ def test_conv2d_flops_checker():
     }
     for hint, answer in wrong.items():
         result = check_conv2d_flops(answer)
+        assert not result and hint in result.message, (hint, result)
+
+
+def mlp_flops(d_in, d_hidden, d_out, tokens):
+    return 2 * tokens * (d_in * d_hidden + d_hidden * d_out)
+
+
+def test_mlp_flops_checker():
+    assert check_mlp_flops(mlp_flops)
+    wrong = {
+        "two FLOPs": lambda a, b, c, n: mlp_flops(a, b, c, n) // 2,
+        "number of tokens": lambda a, b, c, n: 2 * (a * b + b * c),
+        "element-wise": lambda a, b, c, n: mlp_flops(a, b, c, n) + n * (b + c),
+        "expected": lambda a, b, c, n: 2 * n * (a * b + b * c + b + c),
+        "raised": lambda a, b, c, n: a / 0,
+    }
+    for hint, answer in wrong.items():
+        result = check_mlp_flops(answer)
         assert not result and hint in result.message, (hint, result)

@@ -34,6 +34,16 @@ def test_value_at_optimum_is_minus_log4_plus_2jsd():
     assert 0 < jensen_shannon(p, q, DX) < math.log(2)
 
 
+
+def test_scipy_jensenshannon_is_the_square_root_of_the_divergence():
+    # Chapter 2 tells learners so: SciPy's function is the JS *distance*, in nats by default.
+    from scipy.spatial.distance import jensenshannon as scipy_js
+
+    p, q = DATA.density(GRID), MODEL.density(GRID)
+    divergence = jensen_shannon(p, q, DX)
+    assert scipy_js(p, q) ** 2 == pytest.approx(divergence, rel=1e-6)
+    assert scipy_js(p, q, base=2) ** 2 == pytest.approx(divergence / math.log(2), rel=1e-6)
+
 def test_trained_discriminator_reaches_the_optimal_one():
     discriminator, history = train_discriminator_1d(DATA, MODEL, steps=600, seed=0)
     p, q = DATA.density(GRID), MODEL.density(GRID)

@@ -12,7 +12,7 @@ from tutorial_lib.errors import BadInputError
 from tutorial_lib.retrieval import evaluate
 from tutorial_lib.retrieval.model import DualEncoder, DualEncoderConfig, contrastive_loss
 from tutorial_lib.retrieval.train import same_scene, scene_ids, train_dual_encoder
-from tutorial_lib.t2i.text_encoders import onehot
+from tutorial_lib.text.encoders import onehot
 
 
 class OneHotBank:

@@ -8,15 +8,11 @@ import pytest
 import torch
 
 from tutorial_lib.data.captions import ENGLISH
+from tutorial_lib.data.paraphrases import COLOR_WORDS, SHAPE_WORDS, SIZE_WORDS, paraphrases
+from tutorial_lib.data.prompts import EVAL_SPLITS, evaluation_prompts
 from tutorial_lib.errors import BadInputError
-from tutorial_lib.t2i.evaluate import (
-    EVAL_SPLITS,
-    evaluation_prompts,
-    score_split,
-    table_markdown,
-)
-from tutorial_lib.t2i.paraphrases import COLOR_WORDS, SHAPE_WORDS, SIZE_WORDS, paraphrases
-from tutorial_lib.t2i.text_encoders import TextEncoder
+from tutorial_lib.t2i.evaluate import score_split, table_markdown
+from tutorial_lib.text.encoders import TextEncoder
 
 TEMPLATE_WORDS = {w for t in ENGLISH.templates
                   for w in re.findall(r"[a-z]+", re.sub(r"\{\w+\}", "", t))} | {

@@ -3,13 +3,13 @@
 import pytest
 import torch
 
+from tutorial_lib.data.attributes import attribute_loss
 from tutorial_lib.errors import BadInputError
 from tutorial_lib.t2i.nets import (
     ConditioningAugmentation,
     MatchingDiscriminator,
     ProjectionDiscriminator,
     TextGenerator,
-    attribute_loss,
 )
 from tutorial_lib.t2i.train import d_hinge_loss, mismatch
 

@@ -49,5 +49,5 @@ def test_training_record_keeps_snapshots_and_losses(fast):
     assert record.history.seconds > 0
     assert set(record.validation) == set(record.snapshots)
     assert record.validation[record.best_step] == max(record.validation.values())
-    # the generator is cached beside its record: loading it trains nothing
+    # the generator is cached in one file with its record: loading it trains nothing
     assert pipeline.pretrained_text_to_image() is not None

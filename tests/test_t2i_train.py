@@ -6,9 +6,9 @@ import torch
 
 from tutorial_lib.data import shapes
 from tutorial_lib.errors import BadInputError
-from tutorial_lib.t2i.judge import attribute_scores
-from tutorial_lib.t2i.text_encoders import TextEncoder
+from tutorial_lib.shapes_judge import attribute_scores
 from tutorial_lib.t2i.train import T2IConfig, generate_from_conditions, train_t2i
+from tutorial_lib.text.encoders import TextEncoder
 
 SHORT = T2IConfig(steps=250, g_width=16, train_images=4_000)
 

@@ -2,6 +2,7 @@
 
 import collections
 import dataclasses
+import functools
 import json
 import math
 import types
@@ -11,8 +12,9 @@ import torch
 from transformers.modeling_outputs import CausalLMOutput
 
 from tutorial_lib.data.shapes import caption_entropy, sample_captions
-from tutorial_lib.errors import BadInputError, CacheError
+from tutorial_lib.errors import BadInputError, CacheError, CacheWarning
 from tutorial_lib.runtime import read_metadata
+from tutorial_lib.text import tiny_gpt
 from tutorial_lib.text.tiny_gpt import (
     TinyGPTConfig,
     caption_nll,
@@ -171,15 +173,26 @@ def test_pretrained_model_is_trained_once_then_loaded(isolated_cache, monkeypatc
     with torch.no_grad():
         assert torch.equal(first(ids).logits, again(ids).logits)
 
-    metadata = read_metadata(path)
-    assert json.loads(metadata["train_config"])["steps"] == TinyGPTConfig().steps
-    save_tiny_gpt(first, path, {"vocab_sha256": "another tokenizer"})
-    with pytest.raises(CacheError, match="different caption tokenizer"):
+    # a changed TinyGPTConfig retrains (here a 3-step run), and so does a corrupt file
+    trainings = []
+
+    def counted(config, tokenizer, lang):
+        trainings.append(config)
+        return train_tiny_gpt(config, tokenizer, lang=lang, progress=False)
+
+    monkeypatch.setattr(tiny_gpt, "train_tiny_gpt", counted)
+    monkeypatch.setattr(tiny_gpt, "TinyGPTConfig",
+                        functools.partial(TinyGPTConfig, steps=3, warmup_steps=1))
+    with pytest.warns(CacheWarning, match="other settings"):
         pretrained_tiny_gpt("en")
+    assert [config.steps for config in trainings] == [3]
+    assert json.loads(read_metadata(path)["config"])["steps"] == 3
+    assert load_tiny_gpt(path) is not None  # the cache file is still a save_tiny_gpt file
 
     path.write_bytes(path.read_bytes()[:100])  # a disk error cut the file short
-    with pytest.raises(CacheError, match="corrupt"):
+    with pytest.warns(CacheWarning, match="corrupt"):
         pretrained_tiny_gpt("en")
+    assert len(trainings) == 2
 
 
 def test_fast_mode_shrinks_the_training_budget(monkeypatch):

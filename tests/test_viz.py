@@ -8,13 +8,13 @@ import torch
 
 from tutorial_lib.data import shapes
 from tutorial_lib.errors import BadInputError
+from tutorial_lib.gan.toy2d import plot_toy_snapshots
 from tutorial_lib.training import History
 from tutorial_lib.viz import (
     attribute_statistics,
     image_grid,
     plot_history,
     plot_image_snapshots,
-    plot_toy_snapshots,
     similarity_heatmap,
     use_cjk_font,
 )

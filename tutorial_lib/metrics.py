@@ -27,16 +27,11 @@ import torch.nn.functional as F
 from torch import nn
 from torchmetrics.image.fid import FrechetInceptionDistance
 
+from tutorial_lib.data import shapes
 from tutorial_lib.errors import BadInputError
-from tutorial_lib.runtime import (
-    cache_dir,
-    cached_tensors,
-    config_key,
-    load_state,
-    save_tensors,
-    seed_everything,
-)
-from tutorial_lib.training import train_loop
+from tutorial_lib.model_cache import Trained, load_or_train
+from tutorial_lib.runtime import load_state, seed_everything
+from tutorial_lib.training import History, train_loop
 
 
 def as_image_tensor(images, image_shape: tuple[int, ...] | None = None) -> torch.Tensor:
@@ -133,7 +128,7 @@ def _shift(x: torch.Tensor, pixels: int, rng: torch.Generator) -> torch.Tensor:
 
 @dataclass
 class JudgeConfig:
-    """Training settings of a judge; the defaults reach 98.4% on the MNIST sample's test split."""
+    """Training settings of a judge (`judge.test_accuracy` reports what they reach)."""
 
     steps: int = 500
     batch_size: int = 128
@@ -178,25 +173,30 @@ def train_judge(images, labels, config: JudgeConfig | None = None, progress: boo
 
 
 def cached_judge(file_name: str, config: JudgeConfig, image_shape: tuple[int, ...],
-                 heads: tuple[int, ...], data: Callable[[], tuple], progress: bool = True) -> Judge:
-    """A judge trained with `config`, loaded from the cache file `file_name` when one was saved
-    with that config; otherwise trained on `data()` = (train images, train labels, test images,
-    test labels), scored on the test part and saved. `judge.test_accuracy` holds the score."""
-    judge = Judge(image_shape, sum(heads), config.width, config.features, heads)
-    cached = cached_tensors(file_name, config)
-    if cached is not None:
-        judge = load_state(judge, cached[0], file_name)
-        judge.test_accuracy = float(cached[1].get("test_accuracy", "nan"))
-        return judge
-    train_images, train_labels, test_images, test_labels = data()
-    start = time.perf_counter()
-    judge = train_judge(train_images, train_labels, config, progress=progress,
-                        heads=heads if len(heads) > 1 else None)
-    judge.test_accuracy = judge_accuracy(judge, test_images, test_labels)
-    save_tensors(cache_dir() / file_name, judge.state_dict(),
-                 {"config": config_key(config), "test_accuracy": f"{judge.test_accuracy}",
-                  "train_seconds": f"{time.perf_counter() - start:.1f}"})
-    return judge
+                 heads: tuple[int, ...], data: Callable[[], tuple], data_id: str,
+                 progress: bool = True) -> Judge:
+    """A judge trained with `config` on `data()` = (train images, train labels, test images,
+    test labels), whose identity is `data_id` (see `model_cache.load_or_train`): loaded from the
+    cache file `file_name`, or trained, scored on the test part and saved.
+    `judge.test_accuracy` holds the score."""
+
+    def train():
+        train_images, train_labels, test_images, test_labels = data()
+        start = time.perf_counter()
+        judge = train_judge(train_images, train_labels, config, progress=progress,
+                            heads=heads if len(heads) > 1 else None)
+        history = History(seconds=time.perf_counter() - start)
+        judge.test_accuracy = judge_accuracy(judge, test_images, test_labels)
+        return Trained(judge, judge.state_dict(), history,
+                       {"test_accuracy": f"{judge.test_accuracy}"})
+
+    def restore(tensors):
+        judge = Judge(image_shape, sum(heads), config.width, config.features, heads)
+        return load_state(judge, tensors, file_name)
+
+    trained = load_or_train(file_name, config, data_id, train, restore)
+    trained.value.test_accuracy = float(trained.facts["test_accuracy"])
+    return trained.value
 
 
 @torch.no_grad()
@@ -321,3 +321,13 @@ def diversity_ratio(fake_images, fake_labels, real_images, real_labels) -> float
     if real_spread == 0:
         raise BadInputError("the real images do not vary within any class: nothing to compare to")
     return class_spread(fake_images, fake_labels, classes) / real_spread
+
+
+def scene_diversity(generated: np.ndarray, attrs: list[dict], per_prompt: int) -> float:
+    """diversity_ratio of generated images grouped by scene (per_prompt consecutive images per
+    attribute dict) against real renders of each scene at all nine one-pixel jitters."""
+    labels = np.repeat(np.arange(len(attrs)), per_prompt)
+    jitters = [(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
+    real = np.stack([shapes.render(a, jitter) for a in attrs for jitter in jitters])
+    real_labels = np.repeat(np.arange(len(attrs)), len(jitters))
+    return diversity_ratio(generated, labels, real, real_labels)

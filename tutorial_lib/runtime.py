@@ -3,7 +3,7 @@
 Every chapter trains models. Training once and reusing the weights is what keeps the book fast,
 so the cache matters: it is written atomically (write to a temporary file, then rename), which
 means an interrupted run (Ctrl-C, a killed kernel) leaves either the old file or the new one,
-never half a file.
+never half a file. `model_cache.load_or_train` builds the load-or-train step on these pieces.
 """
 
 import contextlib
@@ -24,6 +24,8 @@ from tutorial_lib.errors import BadInputError, CacheError
 FAST_ENV = "TUTORIAL_FAST"
 CACHE_ENV = "TUTORIAL_CACHE"
 DEVICE_ENV = "TUTORIAL_DEVICE"
+# the fix a CacheError names; model_cache drops it, since it retrains by itself
+REBUILD_HINT = "; delete it and the model will be rebuilt"
 
 
 def fast_mode() -> bool:
@@ -125,7 +127,7 @@ def load_tensors(path: str | Path) -> dict[str, torch.Tensor]:
         return load_file(path)
     except (SafetensorError, OSError, ValueError) as err:
         raise CacheError(
-            f"cache file {path} is corrupt ({err}); delete it and the model will be rebuilt"
+            f"cache file {path} is corrupt ({err}){REBUILD_HINT}"
         ) from None
 
 
@@ -136,26 +138,13 @@ def read_metadata(path: str | Path) -> dict[str, str]:
             return dict(handle.metadata() or {})
     except (SafetensorError, OSError, ValueError) as err:
         raise CacheError(
-            f"cache file {path} is corrupt ({err}); delete it and the model will be rebuilt"
+            f"cache file {path} is corrupt ({err}){REBUILD_HINT}"
         ) from None
 
 
 def config_key(config) -> str:
     """A dataclass config as the JSON string stored beside the weights trained with it."""
     return json.dumps(dataclasses.asdict(config))
-
-
-def cached_tensors(name: str, config) -> tuple[dict[str, torch.Tensor], dict[str, str]] | None:
-    """(tensors, metadata) of the cache file `name` if it was trained with `config` (a
-    dataclass); None if there is none or it was trained with other settings, so the caller
-    retrains. A corrupt file raises CacheError."""
-    path = cache_dir() / name
-    if not path.exists():
-        return None
-    metadata = read_metadata(path)
-    if metadata.get("config") != config_key(config):
-        return None
-    return load_tensors(path), metadata
 
 
 def load_state(model: torch.nn.Module, tensors: dict[str, torch.Tensor],
@@ -166,5 +155,5 @@ def load_state(model: torch.nn.Module, tensors: dict[str, torch.Tensor],
         model.load_state_dict(tensors)
     except RuntimeError:
         raise CacheError(f"cache file {cache_dir() / name} does not hold the weights this model "
-                         "needs; delete it and the model will be rebuilt") from None
+                         f"needs{REBUILD_HINT}") from None
     return model.eval()

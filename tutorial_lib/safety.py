@@ -119,14 +119,14 @@ def blocklist_hit(text: str) -> tuple[str, str] | None:
 
 @functools.cache
 def _concept_embeddings() -> torch.Tensor:
-    from tutorial_lib.t2i.text_encoders import minilm_embeddings
+    from tutorial_lib.text.encoders import minilm_embeddings
 
     return minilm_embeddings(list(CONCEPTS.values()))
 
 
 def concept_similarity(texts: list[str]) -> np.ndarray:
     """(N, concepts) cosine similarity of each text's MiniLM embedding to each concept."""
-    from tutorial_lib.t2i.text_encoders import minilm_embeddings
+    from tutorial_lib.text.encoders import minilm_embeddings
 
     texts = [_check_text(t) for t in texts]
     return (minilm_embeddings(texts) @ _concept_embeddings().T).numpy()

@@ -1,4 +1,5 @@
-"""A small, reusable training loop: progress bar, loss history, time budget, NaN guard.
+"""A small, reusable training loop: progress bar, loss history, time budget, NaN guard; and
+the exponential moving average (EMA) of weights that the course's generators are sampled from.
 
 Every model in the course (language models, GANs, encoders) trains with the same loop, so a
 chapter only has to write the part that differs: one optimisation step.
@@ -83,3 +84,18 @@ def train_loop(step_fn: Callable[[int], dict[str, float]], steps: int,
     bar.close()
     history.seconds = time.perf_counter() - start
     return history
+
+
+@torch.no_grad()
+def update_ema(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> None:
+    """ema <- decay * ema + (1 - decay) * model, for weights; BatchNorm's running statistics
+    (already averages) are copied.
+
+    The raw weights of a GAN generator chase the discriminator around; their average sits in
+    the middle of that orbit and draws cleaner, steadier images (chapter 3). Diffusion models
+    are sampled from an EMA too.
+    """
+    for ema_param, param in zip(ema.parameters(), model.parameters(), strict=True):
+        ema_param.lerp_(param, 1 - decay)
+    for ema_buffer, buffer in zip(ema.buffers(), model.buffers(), strict=True):
+        ema_buffer.copy_(buffer)

@@ -6,7 +6,7 @@ Figures are returned, not shown, so notebooks display them and tests can inspect
 import functools
 import warnings
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -175,27 +175,7 @@ def similarity_heatmap(matrix, labels: Sequence[str], title: str | None = None):
     return fig
 
 
-def plot_toy_snapshots(run, max_panels: int = 5, title: str | None = None):
-    """Panels over training: D(x) as a heat map, G's samples as dots, the true modes as rings."""
-    from tutorial_lib.gan.toy2d import GRID_LIMIT
-
-    steps = _evenly_spaced(sorted(run.snapshots), max_panels)
-    fig, axes = plt.subplots(1, len(steps), figsize=(3 * len(steps), 3.2), squeeze=False)
-    centers = run.config.ring.centers.numpy()
-    for ax, step in zip(axes[0], steps, strict=True):
-        snapshot = run.snapshots[step]
-        ax.imshow(snapshot.d_grid, origin="lower", cmap="RdBu", vmin=0, vmax=1,
-                  extent=(-GRID_LIMIT, GRID_LIMIT, -GRID_LIMIT, GRID_LIMIT))
-        ax.scatter(*snapshot.samples.T, s=2, color="black", alpha=0.5)
-        ax.scatter(*centers.T, s=60, facecolors="none", edgecolors="gold", linewidths=1.5)
-        ax.set(title=f"step {step}", xticks=[], yticks=[])
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig
-
-
-def _evenly_spaced(items: Sequence, count: int) -> list:
+def evenly_spaced(items: Sequence, count: int) -> list:
     """At most `count` items, evenly spread from the first to the last."""
     if len(items) <= count:
         return list(items)
@@ -206,7 +186,7 @@ def plot_image_snapshots(snapshots: dict[int, np.ndarray], per_row: int = 10,
                          max_rows: int = 6, title: str | None = None):
     """One row per training step: the first `per_row` snapshot images (uint8, grey or RGB), step on
     the left."""
-    steps = _evenly_spaced(sorted(snapshots), max_rows)
+    steps = evenly_spaced(sorted(snapshots), max_rows)
     fig, axes = plt.subplots(len(steps), per_row, squeeze=False,
                              figsize=(0.8 * per_row + 0.8, 0.85 * len(steps)))
     for row, step in zip(axes, steps, strict=True):
@@ -222,3 +202,26 @@ def plot_image_snapshots(snapshots: dict[int, np.ndarray], per_row: int = 10,
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def markdown_table(header: Sequence[str], rows: Iterable[Sequence], align: str = "") -> str:
+    """A Markdown table (pipe syntax) of `header` and `rows`, for `IPython.display.Markdown`.
+
+    Cells are shown with str(); format numbers before passing them. `align` gives one letter
+    per column, "l" (left) or "r" (right, for numbers); missing letters mean left. A "|" inside
+    a cell is escaped, so it cannot split the cell.
+    """
+    if any(letter not in "lr" for letter in align) or len(align) > len(header):
+        raise BadInputError(f"align must be at most {len(header)} letters 'l' or 'r', "
+                            f"got {align!r}")
+    rows = [list(row) for row in rows]
+    for row in rows:
+        if len(row) != len(header):
+            raise BadInputError(f"every row needs {len(header)} cells, one per column; got "
+                                f"{len(row)}: {row!r}")
+
+    def line(cells) -> str:
+        return "| " + " | ".join(str(cell).replace("|", "\\|") for cell in cells) + " |"
+
+    rules = ["---:" if letter == "r" else "---" for letter in align.ljust(len(header), "l")]
+    return "\n".join([line(header), "|" + "|".join(rules) + "|", *map(line, rows)])

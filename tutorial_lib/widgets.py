@@ -14,8 +14,9 @@ from collections.abc import Callable
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
+import numpy as np
 
-from tutorial_lib.errors import CourseError
+from tutorial_lib.errors import BadInputError, CourseError
 from tutorial_lib.viz import image_grid
 
 
@@ -83,7 +84,7 @@ def digit_panel_fallback(seed: int = 0, count: int = 8):
 
 def _judged_grid(prompts: list[str], seed: int, count: int, title: str):
     """`count` images per prompt (one row each), each labelled with the judge's reading."""
-    from tutorial_lib.t2i.judge import describe, pretrained_shapes_judge, read_attributes
+    from tutorial_lib.shapes_judge import describe, pretrained_shapes_judge, read_attributes
     from tutorial_lib.t2i.pipeline import generate
 
     images = generate(prompts, n=count, seed=seed)
@@ -114,3 +115,48 @@ def prompt_panel_fallback(prompts: list[str], seed: int = 0, count: int = 8):
     labelled with the judge's reading as in the panel."""
     rows = "\n".join(f"row {i + 1}: {prompt!r}" for i, prompt in enumerate(prompts))
     return _judged_grid(prompts, seed, count, f"the panel at seed {seed}\n{rows}")
+
+
+MAX_K = 16  # the search panel's largest k: more images no longer fit in one row
+
+
+def _search_results(query: str, images: np.ndarray, k: int) -> tuple[np.ndarray, list[str]]:
+    """The top-k images of a query and a label for each: its rank and cosine similarity."""
+    from tutorial_lib.retrieval.pipeline import rank
+
+    indices, similarities = rank(query, images, k)
+    labels = [f"#{r + 1}  sim {s:.2f}" for r, s in enumerate(similarities)]
+    return images[indices], labels
+
+
+def render_search(query: str, images: np.ndarray, k: int):
+    """One row: the k best images for the query, each labelled with its rank and similarity
+    under chapter 7's dual encoder."""
+    found, labels = _search_results(query, images, k)
+    return image_grid(found, labels, ncols=k, title=f"{query!r}: top {k} of {len(images)}")
+
+
+def search_panel(images: np.ndarray, query: str = "a small red circle at the top left",
+                 k: int = 8) -> widgets.VBox:
+    """A text box for an English or Chinese query and a k slider over a uint8 gallery."""
+    from tutorial_lib.retrieval.pipeline import check_gallery
+
+    images = check_gallery(images)
+    style = {"description_width": "initial"}
+    top = min(MAX_K, len(images))
+    return image_panel(
+        lambda query, k: render_search(query, images, k),
+        query=widgets.Text(value=query, description="query", continuous_update=False,
+                           style=style, layout=widgets.Layout(width="60%")),
+        k=widgets.IntSlider(value=min(k, top), min=1, max=top, description="k", style=style))
+
+
+def search_panel_fallback(images: np.ndarray, queries: list[str], k: int = 8):
+    """The static stand-in for `search_panel` in the book: one row per query, each image
+    labelled with its rank and similarity as in the panel."""
+    if isinstance(queries, str) or not queries:
+        raise BadInputError("give a list of at least one query, e.g. ['a red circle']")
+    found, labels = zip(*(_search_results(query, images, k) for query in queries), strict=True)
+    rows = "\n".join(f"row {i + 1}: {query!r}" for i, query in enumerate(queries))
+    return image_grid(np.concatenate(found), [text for row in labels for text in row], ncols=k,
+                      title=f"the search panel, top {k} of {len(images)} images\n{rows}")

@@ -13,7 +13,6 @@ entry builds its architecture (pretrained models are loaded); training seconds a
 the cache files the earlier chapters wrote, or reported as not recorded.
 """
 
-import json
 import math
 import statistics
 import time
@@ -23,8 +22,10 @@ from dataclasses import dataclass
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from tutorial_lib.errors import BadInputError, CacheError
-from tutorial_lib.runtime import cache_dir, read_metadata, torch_threads
+from tutorial_lib.errors import BadInputError
+from tutorial_lib.model_cache import recorded_history
+from tutorial_lib.runtime import torch_threads
+from tutorial_lib.viz import markdown_table
 
 PROMPT_TOKENS = 16  # one caption-length input for the text models
 
@@ -95,7 +96,7 @@ def _digit_discriminator():
 def _t2i_generator():
     from tutorial_lib.t2i.nets import TextGenerator
     from tutorial_lib.t2i.pipeline import DEFAULT_CONFIG as C
-    from tutorial_lib.t2i.text_encoders import TextEncoder
+    from tutorial_lib.text.encoders import TextEncoder
 
     return (TextGenerator(TextEncoder.dim, C.latent_dim, C.g_width),
             (torch.randn(1, C.latent_dim), torch.rand(1, TextEncoder.dim)))
@@ -104,14 +105,14 @@ def _t2i_generator():
 def _t2i_discriminator():
     from tutorial_lib.t2i.nets import ProjectionDiscriminator
     from tutorial_lib.t2i.pipeline import DEFAULT_CONFIG as C
-    from tutorial_lib.t2i.text_encoders import TextEncoder
+    from tutorial_lib.text.encoders import TextEncoder
 
     return (ProjectionDiscriminator(TextEncoder.dim, C.d_width),
             (torch.rand(1, 3, 32, 32), torch.rand(1, TextEncoder.dim)))
 
 
 def _chinese_student():
-    from tutorial_lib.t2i.text_encoders import CaptionStudent, StudentConfig
+    from tutorial_lib.text.encoders import CaptionStudent, StudentConfig
     from tutorial_lib.text.tokenizer import caption_tokenizer
 
     vocab = len(caption_tokenizer())
@@ -137,7 +138,7 @@ def _dual_encoder():
 
 def _diffusion_unet():
     from tutorial_lib.diffusion.model import DiffusionConfig, TextConditionedUNet
-    from tutorial_lib.t2i.text_encoders import TextEncoder
+    from tutorial_lib.text.encoders import TextEncoder
 
     return (TextConditionedUNet(DiffusionConfig()),
             (torch.randn(1, 3, 32, 32), torch.tensor([500]), torch.rand(1, TextEncoder.dim)))
@@ -199,20 +200,12 @@ def seconds_per_forward(model: torch.nn.Module, inputs: tuple, repeats: int = 20
 
 
 def recorded_train_seconds(entry: ModelEntry) -> float | None:
-    """Training seconds stored in the entry's cache file (`train_seconds`, or a stored
-    history's `seconds`); None when the file is absent or records none."""
-    if entry.cache_file is None or not (cache_dir() / entry.cache_file).is_file():
+    """Training seconds stored in the entry's cache file (its history's `seconds`); None when
+    the file is absent or records none."""
+    if entry.cache_file is None:
         return None
-    try:
-        metadata = read_metadata(cache_dir() / entry.cache_file)
-    except CacheError:
-        return None
-    if "train_seconds" in metadata:
-        return float(metadata["train_seconds"])
-    try:
-        return float(json.loads(metadata["history"])["seconds"])
-    except (KeyError, TypeError, ValueError):
-        return None
+    history = recorded_history(entry.cache_file)
+    return None if history is None else history.seconds
 
 
 @dataclass
@@ -252,11 +245,11 @@ def _human(n: float) -> str:
 
 def table_markdown(rows: list[ComputeRow]) -> str:
     """The rows as a Markdown table."""
-    lines = ["| model | ch. | parameters | FLOPs / forward | training s | forward ms |",
-             "|---|---:|---:|---:|---:|---:|"]
+    cells = []
     for r in rows:
         trained = ("pretrained" if r.pretrained else "not recorded" if r.train_seconds is None
                    else f"{r.train_seconds:.0f}")
-        lines.append(f"| {r.name} | {r.chapter} | {_human(r.parameters)} | {_human(r.flops)} | "
-                     f"{trained} | {1000 * r.forward_seconds:.2f} |")
-    return "\n".join(lines)
+        cells.append([r.name, r.chapter, _human(r.parameters), _human(r.flops), trained,
+                      f"{1000 * r.forward_seconds:.2f}"])
+    return markdown_table(["model", "ch.", "parameters", "FLOPs / forward", "training s",
+                           "forward ms"], cells, "lrrrrr")

@@ -19,17 +19,10 @@ import torch
 
 from tutorial_lib.data.mnist import mnist_split
 from tutorial_lib.errors import BadInputError
-from tutorial_lib.gan.digits import DEFAULT_CONFIG
+from tutorial_lib.gan.digits import DEFAULT_CONFIG, cached_digit_gan
 from tutorial_lib.gan.nets import Generator
-from tutorial_lib.gan.train import GANConfig, train_gan
-from tutorial_lib.runtime import (
-    budget,
-    cache_dir,
-    cached_tensors,
-    config_key,
-    load_state,
-    save_tensors,
-)
+from tutorial_lib.gan.train import GANConfig
+from tutorial_lib.runtime import budget
 
 COPY_PERCENTILE = 5.0  # a "copy" is closer to the training set than 95% of unseen real images
 OVERFIT_FILE = "digit_gan_overfit.safetensors"
@@ -106,15 +99,8 @@ def overfit_training_set() -> tuple[np.ndarray, np.ndarray]:
 
 def overfit_digit_gan(progress: bool = True) -> Generator:
     """A conditional digit GAN trained on 30 digits until it copies them; cached."""
-    config = overfit_config()
-    generator = Generator(config.latent_dim, config.g_width, config.num_classes)
-    cached = cached_tensors(OVERFIT_FILE, config)
-    if cached is not None:
-        return load_state(generator, cached[0], OVERFIT_FILE)
-    run = train_gan(config, *overfit_training_set(), progress=progress)
-    save_tensors(cache_dir() / OVERFIT_FILE, run.ema_generator.state_dict(),
-                 {"config": config_key(config), "train_seconds": f"{run.history.seconds:.1f}"})
-    return run.ema_generator
+    images, labels = overfit_training_set()
+    return cached_digit_gan(OVERFIT_FILE, overfit_config(), images, labels, progress)
 
 
 def memorization_numbers(per_digit: int = 100, seed: int = 0) -> dict[str, MemorizationReport]:

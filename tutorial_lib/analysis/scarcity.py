@@ -13,25 +13,20 @@ them.
 from dataclasses import dataclass, replace
 
 from tutorial_lib.data import shapes
+from tutorial_lib.data.tensors import training_data_id
 from tutorial_lib.errors import BadInputError
-from tutorial_lib.runtime import (
-    budget,
-    cache_dir,
-    cached_tensors,
-    config_key,
-    load_state,
-    save_tensors,
-)
+from tutorial_lib.model_cache import Trained, load_or_train
+from tutorial_lib.runtime import budget, load_state
+from tutorial_lib.shapes_judge import pretrained_shapes_judge
 from tutorial_lib.t2i.evaluate import score_split
-from tutorial_lib.t2i.judge import pretrained_shapes_judge
 from tutorial_lib.t2i.nets import TextGenerator
-from tutorial_lib.t2i.pipeline import DEFAULT_CONFIG, judge_validator, text_encoder
+from tutorial_lib.t2i.pipeline import DEFAULT_CONFIG, judge_validator
 from tutorial_lib.t2i.train import T2IConfig, train_t2i
+from tutorial_lib.text.encoders import text_encoder
 
 FRACTIONS = (1.0, 0.1, 0.01)
-# One budget for every fraction. Chapter 4's full run does 1,500 steps in ~220 s on two idle
-# cores (~7 steps/s); on a shared machine one thread measured 4.5 steps/s. 300 steps each keep
-# the three runs near 150 s together on two idle cores.
+# One budget for every fraction, a fifth of chapter 4's steps, so that the three runs together
+# take a few minutes on a CPU (chapter 9 glues their recorded training times).
 SCARCITY_STEPS = 300
 FAST_STEPS = 12
 SCENE_KEYS = ("color", "shape", "size", "row", "col")
@@ -69,14 +64,17 @@ def scarcity_generator(fraction: float, progress: bool = True) -> tuple[TextGene
     config = scarcity_config(fraction)
     encoder = text_encoder("bilingual")
     name = _file(config)
-    cached = cached_tensors(name, config)
-    if cached is not None:
+
+    def train():
+        run = train_t2i(encoder, config, progress=progress, validate=judge_validator())
+        return Trained(run.ema_generator, run.ema_generator.state_dict(), run.history)
+
+    def restore(tensors):
         generator = TextGenerator(encoder.dim, config.latent_dim, config.g_width)
-        return load_state(generator, cached[0], name), float(cached[1]["train_seconds"])
-    run = train_t2i(encoder, config, progress=progress, validate=judge_validator())
-    save_tensors(cache_dir() / name, run.ema_generator.state_dict(),
-                 {"config": config_key(config), "train_seconds": f"{run.history.seconds:.1f}"})
-    return run.ema_generator, run.history.seconds
+        return load_state(generator, tensors, name)
+
+    trained = load_or_train(name, config, training_data_id(encoder.name), train, restore)
+    return trained.value, trained.history.seconds
 
 
 @dataclass

@@ -19,9 +19,9 @@ import copy
 import torch
 
 from tutorial_lib.data import captions, shapes
+from tutorial_lib.data.attributes import ATTRIBUTE_CLASSES
+from tutorial_lib.data.prompts import check_prompts
 from tutorial_lib.errors import BadInputError
-from tutorial_lib.t2i.nets import ATTRIBUTE_CLASSES
-from tutorial_lib.t2i.text_encoders import check_prompts
 from tutorial_lib.text.pretrained import load_causal_lm
 
 ROUTES = ("reader", "llm", "llm_free")
@@ -70,7 +70,7 @@ def llm_rewrite(requests: list[str]) -> list[str]:
 
 def reader_attributes(requests: list[str]) -> list[dict]:
     """The attribute reader's most likely colour, shape, size, row and column of each request."""
-    from tutorial_lib.t2i.pipeline import text_encoder
+    from tutorial_lib.text.encoders import text_encoder
 
     with torch.no_grad():
         probabilities = text_encoder("bilingual")(requests)

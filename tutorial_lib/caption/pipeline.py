@@ -6,7 +6,6 @@ loads them. `caption_images(images, lang, num_beams)` is the public entry point:
 line (`python -m tutorial_lib caption`) and later chapters call it.
 """
 
-import json
 import numbers
 from dataclasses import dataclass
 
@@ -21,8 +20,10 @@ from tutorial_lib.caption.model import (
     check_images,
 )
 from tutorial_lib.caption.train import train_captioner
-from tutorial_lib.errors import BadInputError, CacheError
-from tutorial_lib.runtime import cache_dir, cached_tensors, config_key, load_state, save_tensors
+from tutorial_lib.data import shapes
+from tutorial_lib.errors import BadInputError
+from tutorial_lib.model_cache import Trained, fingerprint, load_or_train
+from tutorial_lib.runtime import load_state
 from tutorial_lib.training import History
 
 MODEL_FILE = "captioner.safetensors"
@@ -40,25 +41,21 @@ class Captioner:
 
 def pretrained_captioner(progress: bool = True) -> Captioner:
     """The default captioner, trained at the default budget (seconds in fast mode) on first
-    use, then loaded from the cache. A corrupt cache file raises CacheError."""
+    use, then loaded from the cache."""
     config = CaptionConfig()
-    cached = cached_tensors(MODEL_FILE, config)
-    if cached is None:
-        model, tokenizer, history = train_captioner(config, progress=progress)
-        record = {"steps": history.steps, "values": history.values, "seconds": history.seconds}
-        save_tensors(cache_dir() / MODEL_FILE, model.state_dict(),
-                     {"config": config_key(config), "history": json.dumps(record)})
-        return Captioner(model, tokenizer, history)
-    tensors, metadata = cached
     tokenizer = captioning_tokenizer()
-    model = load_state(build_captioner(config, tokenizer), tensors, MODEL_FILE)
-    try:
-        record = json.loads(metadata["history"])
-        history = History(record["steps"], record["values"], record["seconds"])
-    except (KeyError, TypeError, ValueError):
-        raise CacheError(f"cache file {cache_dir() / MODEL_FILE} holds no training history; "
-                         "delete it and the model will be rebuilt") from None
-    return Captioner(model, tokenizer, history)
+
+    def train():
+        model, _, history = train_captioner(config, progress=progress)
+        return Trained(model, model.state_dict(), history)
+
+    def restore(tensors):
+        return load_state(build_captioner(config, tokenizer), tensors, MODEL_FILE)
+
+    # the captions of the shapes world, as this tokenizer reads them
+    data = fingerprint(shapes.world_fingerprint(), sorted(tokenizer.get_vocab().items()))
+    trained = load_or_train(MODEL_FILE, config, data, train, restore)
+    return Captioner(trained.value, tokenizer, trained.history)
 
 
 def caption_images(images, lang: str = "en", num_beams: int = 1) -> list[str]:

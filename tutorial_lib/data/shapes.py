@@ -31,6 +31,7 @@ __all__ = [
     "COLORS", "SHAPES", "SIZES", "ROWS", "COLS", "HELDOUT_PAIRS", "SPLITS", "LANGS", "IMAGE_SIZE",
     "ShapesSample", "render", "sample", "sample_captions", "combinations", "caption",
     "all_captions", "parse_caption", "caption_entropy", "caption_distribution",
+    "parallel_captions", "world_fingerprint",
 ]
 
 IMAGE_SIZE = 32
@@ -232,3 +233,25 @@ def caption_distribution(lang, split="train"):
             for text in texts:  # identical strings from different choices add up
                 probs[text] += 1 / (len(langs) * len(combos) * len(texts))
     return dict(probs)
+
+
+def parallel_captions(split, lang):
+    """Every caption of every attribute combination of a split in one language, and the index
+    of its combination (in shapes.combinations(split) order)."""
+    texts, combo = [], []
+    for index, attrs in enumerate(combinations(split)):
+        captions = all_captions(attrs, lang)
+        texts += captions
+        combo += [index] * len(captions)
+    return texts, np.array(combo)
+
+
+@functools.cache
+def world_fingerprint():
+    """A short identity of the shapes world as it is drawn, captioned and sampled now: every
+    possible image and a probe sample of each split, hashed. Models trained on the world name
+    it as their data, so a change to the world retrains them."""
+    from tutorial_lib.model_cache import fingerprint  # here: drawing shapes needs no torch
+
+    probes = [sample(64, seed=0, split=split, lang="both") for split in SPLITS]
+    return fingerprint(_image_table(), *[p.images for p in probes], [p.captions for p in probes])

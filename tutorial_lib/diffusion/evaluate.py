@@ -1,8 +1,10 @@
 """Scoring the diffusion model exactly as chapter 4 scores the GAN, and comparing the two.
 
-The same evaluation prompts (`t2i.evaluate.evaluation_prompts`), the same shapes judge, one
+The same evaluation prompts (`data.prompts.evaluation_prompts`), the same shapes judge, one
 image per prompt; diversity is the per-pixel spread among a prompt's images over that among
-real renders of its scene (`t2i.evaluate.scene_diversity`, shared with chapter 4).
+real renders of its scene (`metrics.scene_diversity`, shared with chapter 4). A model enters a
+comparison as drawing functions (`diffusion_drawer` here, `t2i.evaluate.gan_drawer` for the
+GAN), so this module needs no other generator.
 Sampling seconds are wall time per image at the batch sizes the evaluation uses.
 """
 
@@ -10,10 +12,11 @@ import time
 
 import numpy as np
 
+from tutorial_lib.data.prompts import evaluation_prompts
 from tutorial_lib.diffusion.sampling import sample
-from tutorial_lib.t2i.evaluate import evaluation_prompts, scene_diversity
-from tutorial_lib.t2i.judge import attribute_scores
-from tutorial_lib.t2i.train import draw_per_condition, generate_from_conditions
+from tutorial_lib.metrics import scene_diversity
+from tutorial_lib.shapes_judge import attribute_scores
+from tutorial_lib.viz import markdown_table
 
 COMPARED_SPLITS = ("seen", "heldout_pairs", "chinese")
 
@@ -29,11 +32,6 @@ def diffusion_drawer(model, config, steps: int, guidance: float, seed: int = 0):
     """conditions -> one image each, by DDIM with classifier-free guidance."""
     return lambda conditions: sample(model, config, conditions, steps=steps, guidance=guidance,
                                      seed=seed)
-
-
-def gan_drawer(generator, seed: int = 0):
-    """conditions -> one image each, by the GAN's EMA generator."""
-    return lambda conditions: generate_from_conditions(generator, conditions, seed)
 
 
 def judged_scores(draw, encoder, judge, n: int = 500,
@@ -61,11 +59,6 @@ def diffusion_many(model, config, steps: int, guidance: float, seed: int = 0):
                                         steps=steps, guidance=guidance, seed=seed)
 
 
-def gan_many(generator, seed: int = 0):
-    """(conditions, k) -> k images per condition, grouped by condition."""
-    return lambda conditions, k: draw_per_condition(generator, conditions, k, seed)
-
-
 def parameter_count(model) -> int:
     return sum(p.numel() for p in model.parameters())
 
@@ -90,36 +83,8 @@ def rows_markdown(rows: dict[str, dict]) -> str:
     """comparison_rows as a Markdown table."""
     columns = [*COMPARED_SPLITS, "diversity", "train_seconds", "sample_seconds_per_image",
                "parameters"]
-    lines = ["| model | " + " | ".join(columns) + " |", "|---|" + "---:|" * len(columns)]
     formats = {"train_seconds": "{:.0f}", "sample_seconds_per_image": "{:.4f}",
                "parameters": "{:,}"}
-    for name, row in rows.items():
-        cells = [formats.get(c, "{:.3f}").format(row[c]) for c in columns]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def bench_diffusion(n: int = 500) -> dict[str, float]:
-    """`make bench` rows: the default diffusion model trained afresh (no cache can flatter its
-    training time), beside chapter 4's cached default GAN, both judged on n prompts per split."""
-    from tutorial_lib.diffusion.pipeline import GUIDANCE, SAMPLING_STEPS, diffusion_config
-    from tutorial_lib.diffusion.train import train_diffusion
-    from tutorial_lib.t2i.judge import pretrained_shapes_judge
-    from tutorial_lib.t2i.pipeline import pretrained_text_to_image, text_encoder
-
-    encoder, judge = text_encoder("bilingual"), pretrained_shapes_judge(progress=False)
-    config = diffusion_config()
-    run = train_diffusion(encoder, config, progress=False)
-    gan = pretrained_text_to_image(progress=False)
-    rows = comparison_rows({
-        "diffusion": (diffusion_drawer(run.ema_model, config, SAMPLING_STEPS, GUIDANCE),
-                      diffusion_many(run.ema_model, config, SAMPLING_STEPS, GUIDANCE),
-                      run.ema_model, run.history.seconds),
-        "gan": (gan_drawer(gan), gan_many(gan), gan, float("nan"))}, encoder, judge, n)
-    diffusion, gan_row = rows["diffusion"], rows["gan"]
-    results = {f"diffusion_{split}_all_correct": diffusion[split] for split in COMPARED_SPLITS}
-    results.update({f"diffusion_{key}": float(diffusion[key]) for key in
-                    ("diversity", "train_seconds", "sample_seconds_per_image", "parameters")})
-    results.update({f"gan_{key}": float(gan_row[key]) for key in
-                    ("sample_seconds_per_image", "parameters")})
-    return results
+    cells = [[name, *(formats.get(c, "{:.3f}").format(row[c]) for c in columns)]
+             for name, row in rows.items()]
+    return markdown_table(["model", *columns], cells, "l" + "r" * len(columns))

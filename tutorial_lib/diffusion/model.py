@@ -1,7 +1,7 @@
 """A small text-conditional denoiser: diffusers' `UNet2DConditionModel` from a config.
 
 The condition is the same 18 attribute probabilities the chapter-4 GAN reads
-(`t2i.text_encoders.TextEncoder`), so GAN and diffusion model see identical text. Stable
+(`text.encoders.TextEncoder`), so GAN and diffusion model see identical text. Stable
 Diffusion feeds a UNet a *sequence* of text vectors through cross-attention; here the sequence
 has one token per attribute (colour, shape, size, row, column), each a learned linear map of
 that attribute's probabilities, so every image position can attend to the attribute it needs.
@@ -18,8 +18,9 @@ import torch.nn.functional as F
 from diffusers import UNet2DConditionModel
 from torch import nn
 
+from tutorial_lib.data.attributes import ATTRIBUTE_CLASSES
+from tutorial_lib.data.shapes import IMAGE_SIZE
 from tutorial_lib.errors import BadInputError
-from tutorial_lib.t2i.nets import ATTRIBUTE_CLASSES, IMAGE_SIZE
 
 
 @dataclass
@@ -33,13 +34,10 @@ class DiffusionConfig:
     cross-attention sits at 8 and 4.
     `uncond_rate` is the fraction of training conditions replaced by the null condition.
 
-    The recipe comes from short runs judged on 200 seen-scene prompts (one CPU thread on a
-    shared machine). Predicting the noise, 600 steps of 64 images left the samples noisy and
-    wrong (all four attributes right: 0.00); predicting the clean image ("sample") instead,
-    the same run reached 0.30, and 1,200 steps of 32 images (the same images seen) 0.58, with
-    colour, size and position right and the shape the hard part. More steps help more than
-    bigger batches; the default takes 1,000 steps of 32, what fits the chapter's four minutes
-    (about 4.5 steps a second on two cores), not what the model could still gain.
+    Why this recipe: on a budget this short, predicting the clean image ("sample") learns far
+    faster than predicting the noise, and more steps help more than bigger batches. The step
+    count is what fits the chapter's time budget on a CPU, not what the model could still
+    gain. `make bench` and chapter 8 measure the result.
     """
 
     block_channels: tuple[int, int, int] = (32, 48, 64)

@@ -8,25 +8,19 @@ text conditions as chapter 4's GAN, and caches its EMA weights with the loss cur
 from dataclasses import replace
 
 import numpy as np
-import torch
 
+from tutorial_lib.data.prompts import check_generate_args
+from tutorial_lib.data.tensors import training_data_id
 from tutorial_lib.diffusion.model import DiffusionConfig, TextConditionedUNet
 from tutorial_lib.diffusion.sampling import GUIDANCE, SAMPLING_STEPS, check_sampling, sample
 from tutorial_lib.diffusion.train import train_diffusion
-from tutorial_lib.runtime import (
-    budget,
-    cache_dir,
-    cached_tensors,
-    config_key,
-    load_state,
-    save_tensors,
-)
-from tutorial_lib.t2i.pipeline import check_generate_args, text_encoder
+from tutorial_lib.model_cache import Trained, load_or_train
+from tutorial_lib.runtime import budget, load_state
+from tutorial_lib.text.encoders import text_encoder
 from tutorial_lib.training import History
 
 DEFAULT_CONFIG = DiffusionConfig()
 MODEL_FILE = "diffusion_unet.safetensors"
-CURVE_PREFIX = "history/"  # the loss curve travels in the weights file, under this prefix
 
 
 def diffusion_config() -> DiffusionConfig:
@@ -35,33 +29,21 @@ def diffusion_config() -> DiffusionConfig:
                    train_images=budget(DEFAULT_CONFIG.train_images, 2_000))
 
 
-def _cached(config: DiffusionConfig):
-    cached = cached_tensors(MODEL_FILE, config)
-    if cached is None:
-        return None
-    tensors, metadata = cached
-    weights = {k: v for k, v in tensors.items() if not k.startswith(CURVE_PREFIX)}
-    model = load_state(TextConditionedUNet(config), weights, MODEL_FILE)
-    history = History(tensors[CURVE_PREFIX + "steps"].tolist(),
-                      {"loss": tensors[CURVE_PREFIX + "loss"].tolist()},
-                      float(metadata["train_seconds"]))
-    return model, history
-
-
 def pretrained_diffusion(progress: bool = True) -> tuple[TextConditionedUNet, History]:
     """(the EMA denoiser of the default run, its training history), trained on first use (a
     progress bar shows it), then loaded from the cache."""
     config = diffusion_config()
-    cached = _cached(config)
-    if cached is not None:
-        return cached
-    run = train_diffusion(text_encoder("bilingual"), config, progress=progress)
-    tensors = dict(run.ema_model.state_dict())
-    tensors[CURVE_PREFIX + "steps"] = torch.tensor(run.history.steps)
-    tensors[CURVE_PREFIX + "loss"] = torch.tensor(run.history.values["loss"])
-    save_tensors(cache_dir() / MODEL_FILE, tensors,
-                 {"config": config_key(config), "train_seconds": f"{run.history.seconds:.1f}"})
-    return run.ema_model, run.history
+    encoder = text_encoder("bilingual")
+
+    def train():
+        run = train_diffusion(encoder, config, progress=progress)
+        return Trained(run.ema_model, run.ema_model.state_dict(), run.history)
+
+    def restore(tensors):
+        return load_state(TextConditionedUNet(config), tensors, MODEL_FILE)
+
+    trained = load_or_train(MODEL_FILE, config, training_data_id(encoder.name), train, restore)
+    return trained.value, trained.history
 
 
 def generate(prompts, n: int = 8, seed: int = 0, guidance: float = GUIDANCE,

@@ -15,11 +15,10 @@ import torch
 import torch.nn.functional as F
 from diffusers import DDPMScheduler
 
+from tutorial_lib.data.tensors import training_data
 from tutorial_lib.diffusion.model import DiffusionConfig, TextConditionedUNet
-from tutorial_lib.gan.train import update_ema
 from tutorial_lib.runtime import seed_everything
-from tutorial_lib.t2i.train import training_data
-from tutorial_lib.training import History, train_loop
+from tutorial_lib.training import History, train_loop, update_ema
 
 
 @dataclass

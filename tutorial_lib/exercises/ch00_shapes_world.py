@@ -1,6 +1,7 @@
 """Checkers for chapter 0, "Welcome, and the shapes world"."""
 
 import math
+from collections import Counter
 
 import numpy as np
 
@@ -20,18 +21,34 @@ def check_train_combinations(answer) -> CheckResult:
                   "the combinations of the held-out colour-shape pairs")
 
 
-def check_attribute_entropy(answer) -> CheckResult:
-    """Exercise 0.2: entropy (nats) of the attributes of a uniformly drawn training image."""
-    truth = math.log(len(shapes.combinations("train")))
-    if not isinstance(answer, int | float) or not math.isfinite(answer):
+def _entropy(counts) -> float:
+    p = np.asarray(list(counts), dtype=float)
+    p /= p.sum()
+    return float(-(p * np.log(p)).sum())
+
+
+def check_colour_entropy(answer) -> CheckResult:
+    """Exercise 0.2: entropy (nats) of the colour of a training image whose attribute
+    combination is drawn uniformly from the training split."""
+    if isinstance(answer, bool) or not isinstance(answer, int | float) or not math.isfinite(answer):
         return failed(f"expected a number of nats, got {answer!r}")
-    if abs(answer - truth) < 1e-6:
-        return passed(f"ln {len(shapes.combinations('train'))} = {truth:.4f} nats")
-    if abs(answer - truth / math.log(2)) < 1e-6:
-        return failed("that is in bits; the course measures entropy in nats (natural log)")
-    if abs(answer - math.log(6 * 4 * 2 * 9)) < 1e-6:
-        return failed("the held-out pairs have probability 0 in training; leave them out")
-    return failed("for a uniform distribution over K outcomes the entropy is ln K")
+    train = shapes.combinations("train")
+    truth = _entropy(Counter(a["color"] for a in train).values())
+    wrong_answers = {
+        "that is ln 6, the entropy of six equally likely colours; but four colours each lose a "
+        "shape to the held-out pairs, so they are rarer in training": math.log(len(shapes.COLORS)),
+        f"that is the entropy of all the attributes together, ln {len(train)}; the question is "
+        "about the colour alone": math.log(len(train)),
+        "that is in bits; the course measures entropy in nats (natural log)": truth / math.log(2),
+    }
+    for hint, wrong in wrong_answers.items():
+        if abs(answer - wrong) < 1e-4:
+            return failed(hint)
+    if abs(answer - truth) > 1e-4:
+        return failed("count the training combinations of each colour (how many shapes can it "
+                      "have?), turn the counts into probabilities p, and sum -p ln p")
+    return passed(f"{truth:.4f} nats, a little below ln 6 = {math.log(len(shapes.COLORS)):.4f}: "
+                  "the held-out pairs make colours slightly predictable")
 
 
 def check_bounding_box(bounding_box) -> CheckResult:

@@ -4,7 +4,7 @@ import math
 
 import torch
 
-from tutorial_lib.exercises import CheckResult, failed, passed
+from tutorial_lib.exercises import CheckResult, attempt, failed, passed
 from tutorial_lib.text.sampling import top_k_filter, top_p_filter
 
 
@@ -93,22 +93,30 @@ def check_perplexity(perplexity) -> CheckResult:
                   "average their negatives, then exponentiate")
 
 
-GUIDE_BUG_CHOICES = {
-    "a": "GPT-2 cannot read Chinese, so the model call fails",
-    "b": "`.item()` turned the token id into a Python int, and an int has no `.unsqueeze`",
-    "c": "the logits have the wrong shape for `torch.argmax`",
-}
-
-
-def check_guide_bug(choice: str) -> CheckResult:
-    """Exercise 1.4 (conceptual): why does the guide's code sample crash? Answer "a", "b" or "c"."""
-    choice = str(choice).strip().lower()
-    if choice == "b":
-        return passed("keep the id as a tensor (argmax with keepdim=True) and torch.cat it on")
-    if choice == "a":
-        return failed("GPT-2's byte-level tokenizer encodes any text, Chinese too (into many "
-                      "tokens); the model runs. Look at the line that fails")
-    if choice == "c":
-        return failed("argmax over the last dimension of logits[:, -1, :] is fine; look at what "
-                      "`.item()` returns")
-    return failed(f"answer with one of {sorted(GUIDE_BUG_CHOICES)}")
+def check_append_greedy(append_greedy) -> CheckResult:
+    """Exercise 1.4: append_greedy(inputs, logits) appends each row's greedy next token, for a
+    batch of any size (deleting the guide's `.item()` is not enough)."""
+    generator = torch.Generator().manual_seed(4)
+    for batch in (1, 3):
+        inputs = torch.randint(50, (batch, 5), generator=generator)
+        logits = torch.randn(batch, 5, 50, generator=generator)
+        truth = torch.cat([inputs, logits[:, -1, :].argmax(dim=-1, keepdim=True)], dim=-1)
+        answer, error = attempt(append_greedy, inputs.clone(), logits.clone())
+        if error:
+            if batch == 1:
+                return failed(error)
+            return failed(f"right for one prompt, but for {batch} {error}. argmax(..., dim=-1) "
+                          f"has shape ({batch},); unsqueeze(0) makes it a row (1, {batch}), "
+                          f"and torch.cat needs a column ({batch}, 1): keepdim=True gives one")
+        answer = torch.as_tensor(answer)
+        if answer.shape != truth.shape:
+            return failed(f"for {batch} prompt(s) of 5 tokens expected shape "
+                          f"{tuple(truth.shape)}, got {tuple(answer.shape)}")
+        if torch.equal(answer.long(), truth):
+            continue
+        if torch.equal(answer[:, -1].long(), logits[:, 0, :].argmax(dim=-1)):
+            return failed("the token that comes next is predicted by the logits at the *last* "
+                          "position, logits[:, -1, :]")
+        return failed("each row must be the input row followed by the argmax of its last "
+                      "position's logits")
+    return passed("one new token per row, for one prompt or many")

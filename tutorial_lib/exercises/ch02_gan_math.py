@@ -54,19 +54,29 @@ def check_generator_loss(g_loss) -> CheckResult:
 
 
 def check_optimal_discriminator(d_star) -> CheckResult:
-    """Exercise 2.3: d_star(p_data, p_g) -> the optimal discriminator, elementwise."""
-    p_data = np.array([0.4, 0.1, 0.0, 0.25, 1.0])
-    p_g = np.array([0.1, 0.3, 0.2, 0.25, 0.0])
+    """Exercise 2.3: d_star(p_data, p_g) -> the optimal discriminator, elementwise, and 1/2 where
+    both densities are zero."""
+    p_data = np.array([0.4, 0.1, 0.0, 0.25, 1.0, 0.0])
+    p_g = np.array([0.1, 0.3, 0.2, 0.25, 0.0, 0.0])
     try:
         with np.errstate(all="ignore"):  # a wrong formula may divide by zero: that is a hint
             answer = np.asarray(d_star(p_data, p_g), dtype=float)
     except Exception as err:
         return failed(f"your function raised {type(err).__name__}: {err}")
-    truth = optimal_discriminator(p_data, p_g)
+    # Where neither density has mass, V(D, G) does not depend on D(x); the exercise asks for 1/2.
+    some_mass = p_data + p_g > 0
+    truth = np.where(some_mass, optimal_discriminator(p_data, p_g), 0.5)
     if answer.shape != truth.shape:
         return failed(f"return one value per point: shape {truth.shape}, got {answer.shape}")
-    if np.allclose(answer, 1 - truth):
+    if np.allclose(answer[some_mass], 1 - truth[some_mass]):
         return failed("that is the probability of *fake*; D(x) is the probability that x is real")
-    if not np.allclose(answer, truth):
+    if not np.allclose(answer[some_mass], truth[some_mass]):
         return failed("D*(x) = p_data(x) / (p_data(x) + p_g(x))")
-    return passed("D* = p_data / (p_data + p_g): 1/2 wherever the generator matches the data")
+    if np.isnan(answer[~some_mass]).any():
+        return failed("right wherever a density is positive, but where both are zero p_data / "
+                      "(p_data + p_g) is 0/0 = NaN: return 1/2 there (np.divide with `where=` "
+                      "and `out=` does it)")
+    if not np.allclose(answer[~some_mass], 0.5):
+        return failed("right wherever a density is positive; where both are zero, return 1/2")
+    return passed("D* = p_data / (p_data + p_g): 1/2 wherever the generator matches the data, "
+                  "and 1/2 where neither has mass")

@@ -9,7 +9,8 @@ from tutorial_lib.metrics import class_spread
 
 
 def check_slerp(slerp_fn) -> CheckResult:
-    """Exercise 3.1: slerp(z0, z1, steps) -> (steps, d) points on the great circle from z0 to z1."""
+    """Exercise 3.1: slerp(z0, z1, steps) -> (steps, d) points on the great circle from z0 to z1,
+    and the straight line when they are parallel."""
     generator = torch.Generator().manual_seed(3)
     z0, z1 = torch.randn(2, 64, generator=generator)
     answer, error = attempt(slerp_fn, z0.clone(), z1.clone(), 7)
@@ -29,7 +30,25 @@ def check_slerp(slerp_fn) -> CheckResult:
     if not torch.allclose(answer, slerp(z0, z1, 7), atol=1e-4):
         return failed("not the great-circle path: ω is the angle between z0 and z1, "
                       "arccos(z0·z1 / (|z0| |z1|))")
-    return passed("slerp keeps every point at the typical distance from the origin")
+    # Parallel vectors, equal ones included: ω = 0 and the formula is 0/0. A constant vector
+    # makes the cosine exactly 1, so an unguarded formula does give NaN here.
+    flat = torch.full((64,), 0.5)
+    for name, start, end in (("equal", flat, flat), ("parallel", flat, 3 * flat),
+                             ("parallel", z0, 2.5 * z0)):
+        answer, error = attempt(slerp_fn, start.clone(), end.clone(), 5)
+        if error:
+            return failed(f"for {name} vectors {error}")
+        answer = torch.as_tensor(answer, dtype=torch.float32)
+        if not torch.isfinite(answer).all():
+            return failed(f"for {name} vectors (z1 a positive multiple of z0) ω = 0, so sin ω = 0 "
+                          "and the formula gives NaN (rounding can also push the cosine past 1, "
+                          "where arccos is NaN): clamp the cosine to [-1, 1], and for ω near 0 "
+                          "return the straight line, the arc's limit as ω → 0")
+        t = torch.linspace(0, 1, 5)[:, None]
+        if not torch.allclose(answer, (1 - t) * start + t * end, atol=1e-3):
+            return failed(f"for {name} vectors the arc is the straight line from z0 to z1")
+    return passed("slerp keeps every point at the typical distance from the origin, and "
+                  "parallel noise vectors get the straight line")
 
 
 def check_mode_seeking_loss(loss_fn) -> CheckResult:

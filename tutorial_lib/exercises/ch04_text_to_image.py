@@ -1,10 +1,13 @@
 """Checkers for chapter 4, "Words into pixels: the language model inside the GAN"."""
 
+import math
+
 import torch
 
+from tutorial_lib.data.attributes import ATTRIBUTE_CLASSES, attribute_loss
 from tutorial_lib.exercises import CheckResult, attempt, failed, passed
 from tutorial_lib.t2i.nets import ProjectionDiscriminator
-from tutorial_lib.t2i.train import d_hinge_loss
+from tutorial_lib.t2i.train import T2IConfig, d_hinge_loss
 
 
 def _logits(seed: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -68,3 +71,32 @@ def check_projection_forward(forward_fn) -> CheckResult:
         return failed("not the projection logit: psi(h).squeeze(1) + (d.embed(c) * h).sum(1), "
                       "with h = d.phi(x)")
     return passed("the caption enters D as an inner product with the image's features")
+
+
+def check_initial_d_loss(answer) -> CheckResult:
+    """Exercise 4.3: L_D of the default recipe for a discriminator whose logit and attribute
+    logits are all 0, derived from the formula (2 + attribute_weight * ln 432)."""
+    if isinstance(answer, bool) or not isinstance(answer, int | float) or not math.isfinite(answer):
+        return failed(f"expected a number of nats, got {answer!r}")
+    weight = T2IConfig().attribute_weight
+    # The truth is computed with the training code's own losses, on all-zero outputs.
+    zeros, codes = torch.zeros(4), torch.zeros(4, len(ATTRIBUTE_CLASSES), dtype=torch.long)
+    attributes = attribute_loss(torch.zeros(4, sum(ATTRIBUTE_CLASSES)), codes).item()
+    truth = d_hinge_loss(zeros, zeros).item() + weight * attributes
+    wrong_answers = {
+        "that is the hinge part alone: L_D also has the attribute term, lambda_attr times the "
+        "auxiliary head's cross-entropy on real images": 2.0,
+        "the attribute term is weighted by lambda_attr = config.attribute_weight": 2 + attributes,
+        "that is in bits: use natural logarithms (nats)": 2 + weight * attributes / math.log(2),
+        "the five attributes have a softmax each (6, 4, 2, 3 and 3 values), not one softmax over "
+        "all 18 logits": 2 + weight * math.log(sum(ATTRIBUTE_CLASSES)),
+        "the projection discriminator has no mismatched term, and the matching-aware one averages "
+        "its two fake terms: the hinge part is 1 + 1": 3 + weight * attributes,
+    }
+    for hint, wrong in wrong_answers.items():
+        if abs(answer - wrong) < 1e-3:
+            return failed(hint)
+    if abs(answer - truth) > 1e-3:
+        return failed("each hinge term is max(0, 1 - 0) = 1, and a uniform softmax over K values "
+                      "has cross-entropy ln K, whatever the right value is")
+    return passed(f"2 + {weight:g} ln 432 = {truth:.3f} nats")

@@ -95,3 +95,72 @@ def check_patch_heatmap(heatmap_fn) -> CheckResult:
         return failed("not the expected heat-map: mean over heads, row `token`, keys 1..64, "
                       "reshape(8, 8)")
     return passed("each cell is how much the decoder looked at that 4x4-pixel patch")
+
+
+# Two candidate captions, one reference each. The first repeats "the" more often than its
+# reference allows (clipping matters), and the candidates are shorter than their references in
+# total (the corpus brevity penalty is below 1, and differs from the sentence-by-sentence one).
+BLEU_CANDIDATES = ["the the red circle at the top left".split(),
+                   "a large blue square in the center".split()]
+BLEU_REFERENCES = ["a small red circle at the top left of the image".split(),
+                   "a large blue square in the center of the picture".split()]
+
+
+def _bleu(candidates, references, clip=True, corpus_penalty=True, geometric=True):
+    """Corpus BLEU-4 and its plausible mistakes, for the checker's wrong answers."""
+    from collections import Counter
+
+    precisions = []
+    for n in range(1, 5):
+        matched = total = 0
+        for cand, ref in zip(candidates, references, strict=True):
+            grams = Counter(tuple(cand[i:i + n]) for i in range(len(cand) - n + 1))
+            ref_grams = Counter(tuple(ref[i:i + n]) for i in range(len(ref) - n + 1))
+            matched += sum(min(k, ref_grams[g]) if clip else k * (g in ref_grams)
+                           for g, k in grams.items())
+            total += sum(grams.values())
+        precisions.append(matched / total)
+    mean = (np.exp(np.mean(np.log(precisions))) if geometric else np.mean(precisions))
+    if corpus_penalty:
+        c, r = sum(map(len, candidates)), sum(map(len, references))
+        return float(min(1.0, np.exp(1 - r / c)) * mean)
+    penalties = [min(1.0, np.exp(1 - len(r) / len(c))) for c, r in
+                 zip(candidates, references, strict=True)]
+    return float(np.mean(penalties) * mean)
+
+
+def check_corpus_bleu(bleu_fn) -> CheckResult:
+    """Exercise 5.3: bleu_fn(candidates, references) -> corpus BLEU-4 of tokenised candidates
+    against one tokenised reference each: clipped n-gram precisions p_1..p_4 pooled over the
+    corpus, their geometric mean, times the brevity penalty min(1, exp(1 - r/c)) with r and c
+    summed over the corpus; checked against torchmetrics' BLEUScore."""
+    from torchmetrics.text import BLEUScore
+
+    answer, error = attempt(bleu_fn, [list(c) for c in BLEU_CANDIDATES],
+                            [list(r) for r in BLEU_REFERENCES])
+    if error:
+        return failed(error)
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        return failed(f"return one number, got {answer!r}")
+    truth = float(BLEUScore(n_gram=4)([" ".join(c) for c in BLEU_CANDIDATES],
+                                      [[" ".join(r)] for r in BLEU_REFERENCES]))
+    wrong_answers = {
+        "clip each n-gram's count at its count in the reference: repeating a matching word "
+        "must not raise the precision": _bleu(BLEU_CANDIDATES, BLEU_REFERENCES, clip=False),
+        "compute the brevity penalty once for the corpus, with r and c summed over all "
+        "sentences, not sentence by sentence":
+            _bleu(BLEU_CANDIDATES, BLEU_REFERENCES, corpus_penalty=False),
+        "take the geometric mean of p_1..p_4 (the exponential of the mean log), not the "
+        "arithmetic mean": _bleu(BLEU_CANDIDATES, BLEU_REFERENCES, geometric=False),
+        "multiply by the brevity penalty: these candidates are shorter than their references":
+            _bleu(BLEU_CANDIDATES, BLEU_REFERENCES) / min(1.0, np.exp(
+                1 - sum(map(len, BLEU_REFERENCES)) / sum(map(len, BLEU_CANDIDATES)))),
+    }
+    for hint, wrong in wrong_answers.items():
+        if abs(value - wrong) < 1e-6:
+            return failed(hint)
+    if abs(value - truth) > 1e-6:
+        return failed(f"expected {truth:.6f} (torchmetrics' BLEUScore), got {value:.6f}")
+    return passed(f"BLEU-4 = {truth:.4f}, as torchmetrics computes it")

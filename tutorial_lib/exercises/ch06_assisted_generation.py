@@ -70,3 +70,45 @@ def check_option_scores(score_fn) -> CheckResult:
         return failed(f"expected {truth.tolist()}, got {answer.tolist()}")
     return passed(f"option {int(truth.argmax())} wins: the log-probability of a phrase is the "
                   "sum over its tokens")
+
+
+def _length_case():
+    """A one-token option with a middling log-probability and a three-token option whose tokens
+    are each more likely: the sum prefers the short option, the per-token mean the long one."""
+    token_logp = torch.tensor([[-0.5, -2.0, -2.0],   # one token, then padding
+                               [-0.3, -0.3, -0.3],   # three tokens
+                               [-0.2, -1.5, -7.0]])  # two tokens, then padding
+    mask = torch.tensor([[1, 0, 0], [1, 1, 1], [1, 1, 0]], dtype=torch.bool)
+    return token_logp, mask
+
+
+def check_mean_scores(score_fn) -> CheckResult:
+    """Exercise 6.3: score_fn(token_logp, mask) -> (K,) length-normalised scores, the mean
+    log-probability of each option's real tokens (padding excluded), which does not favour
+    short options the way the sum does."""
+    token_logp, mask = _length_case()
+    answer, error = attempt(score_fn, token_logp.clone(), mask.clone())
+    if error:
+        return failed(error)
+    answer = torch.as_tensor(answer).float().flatten()
+    real = mask.float()
+    truth = (token_logp * real).sum(1) / real.sum(1)
+    if answer.shape != truth.shape:
+        return failed(f"return one score per option, shape {tuple(truth.shape)}, got "
+                      f"{tuple(answer.shape)}")
+    wrong_answers = {
+        "that is the sum, which favours the one-token option: divide by each option's number "
+        "of real tokens": (token_logp * real).sum(1),
+        "a mean over all positions counts the padding: divide the masked sum by the number of "
+        "real tokens": token_logp.mean(1),
+        "divide by each option's own length (mask.sum(dim=1)), not by the padded length":
+            (token_logp * real).sum(1) / mask.shape[1],
+    }
+    for hint, wrong in wrong_answers.items():
+        if torch.allclose(answer, wrong, atol=1e-5):
+            return failed(hint)
+    if not torch.allclose(answer, truth, atol=1e-5):
+        return failed(f"expected {truth.tolist()}, got {answer.tolist()}")
+    by_sum = int((token_logp * real).sum(1).argmax())
+    return passed(f"the sum picks option {by_sum}, the per-token mean option "
+                  f"{int(truth.argmax())}: normalising by length changes the winner")

@@ -100,3 +100,40 @@ def check_recall_at_k(recall_fn) -> CheckResult:
             return failed(f"at k={k} expected {truth[k]:.4f} on the test example, got "
                           f"{answers[k]:.4f}")
     return passed("a query is answered when any of its k best images shows its scene")
+
+
+FLOOR_CASES = ((256, 1.0), (256, 14.3), (2, 1.0), (32, 5.0))
+
+
+def check_loss_floor(floor_fn) -> CheckResult:
+    """Exercise 7.3: floor_fn(n, scale) -> the lowest one row's InfoNCE cross-entropy can be for a
+    batch of n unit vectors at scale 1/tau: the right pair's cosine at most 1 and every other
+    at least -1 give log(1 + (n - 1) exp(-2 scale))."""
+    import math
+
+    for n, scale in FLOOR_CASES:
+        answer, error = attempt(floor_fn, n, scale)
+        if error:
+            return failed(error)
+        try:
+            value = float(answer)
+        except (TypeError, ValueError):
+            return failed(f"return one number, got {answer!r}")
+        truth = math.log1p((n - 1) * math.exp(-2 * scale))
+        wrong_answers = {
+            "that is the loss of a model that knows nothing (all cosines equal); the floor is "
+            "reached when the right pair's cosine is 1 and every other one is -1":
+                math.log(n),
+            "the gap between the right logit and the others is at most 2 x scale (cosines run "
+            "from -1 to 1), not scale": math.log1p((n - 1) * math.exp(-scale)),
+            "keep the right pair's own term in the softmax's denominator: the loss is "
+            "log(1 + (n - 1) exp(-2 scale)), never negative": math.log(n - 1) - 2 * scale,
+        }
+        for hint, wrong in wrong_answers.items():
+            if abs(value - wrong) < 1e-6 * max(1.0, abs(wrong)) and abs(wrong - truth) > 1e-9:
+                return failed(hint)
+        if abs(value - truth) > 1e-6 * max(1.0, truth):
+            return failed(f"n = {n}, 1/tau = {scale}: expected {truth:.6f}, got {value:.6f}")
+    at_one = math.log1p(255 * math.exp(-2))
+    return passed(f"at 1/tau = 1 a batch of 256 cannot go below {at_one:.2f} nats, whatever the "
+                  "model learns: hence a learned temperature")

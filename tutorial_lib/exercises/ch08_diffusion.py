@@ -59,13 +59,15 @@ def check_add_noise(add_noise_fn) -> CheckResult:
     return passed("your forward process matches diffusers' DDPMScheduler.add_noise")
 
 
-def check_guidance(guide_fn) -> CheckResult:
-    """Exercise 8.2: guide_fn(eps_conditional, eps_unconditional, w) -> the classifier-free
-    guided noise prediction eps_u + w (eps_c - eps_u)."""
+def check_guidance(guide_fn, course_weight_fn) -> CheckResult:
+    """Exercise 8.2: guide_fn(eps_conditional, eps_unconditional, w) -> the classifier-free guided
+    noise prediction in Ho & Salimans' convention, (1 + w) eps_c - w eps_u, and
+    course_weight_fn(w) -> the course's weight giving the same prediction as
+    eps_u + w_course (eps_c - eps_u)."""
     rng = torch.Generator().manual_seed(9)
     eps_c, eps_u = torch.randn(2, 4, 3, 4, 4, generator=rng)
     results = []
-    for w in (0.0, 1.0, 3.0):
+    for w in (0.0, 0.5, 2.0):
         answer, error = attempt(guide_fn, eps_c.clone(), eps_u.clone(), w)
         if error:
             return failed(error)
@@ -74,20 +76,76 @@ def check_guidance(guide_fn) -> CheckResult:
             return failed(error)
         results.append((w, answer))
     wrong_answers = {
-        "start from the unconditional prediction and move towards the conditional one: "
-        "eps_u + w (eps_c - eps_u); starting from eps_c overshoots even at w = 1":
-            lambda w: eps_c + w * (eps_c - eps_u),
+        "that is the course's convention, eps_u + w (eps_c - eps_u); in Ho & Salimans' "
+        "w = 0 is the plain conditional model and w > 0 goes beyond it":
+            lambda w: eps_u + w * (eps_c - eps_u),
+        "w = 0 must give the conditional prediction and w > 0 move away from the "
+        "unconditional one: check the signs": lambda w: (1 - w) * eps_c + w * eps_u,
         "guidance extrapolates the difference eps_c - eps_u; scaling eps_c alone changes the "
-        "noise level instead": lambda w: w * eps_c,
-        "w = 0 must give the unconditional model and w = 1 the conditional one: check the sign":
-            lambda w: eps_u - w * (eps_c - eps_u),
-        "this averages the two predictions: it never goes beyond the conditional one":
-            lambda w: (eps_c + w * eps_u) / (1 + w),
+        "noise level instead": lambda w: (1 + w) * eps_c,
     }
     for hint, wrong in wrong_answers.items():
         if all(torch.allclose(answer, wrong(w), atol=1e-5) for w, answer in results):
             return failed(hint)
     for w, answer in results:
-        if not torch.allclose(answer, eps_u + w * (eps_c - eps_u), atol=1e-5):
-            return failed(f"wrong result at w = {w}: expected eps_u + w (eps_c - eps_u)")
-    return passed("w = 0 is unconditional, w = 1 conditional, and w > 1 goes beyond")
+        if not torch.allclose(answer, (1 + w) * eps_c - w * eps_u, atol=1e-5):
+            return failed(f"wrong result at w = {w}: expected (1 + w) eps_c - w eps_u")
+    for w, _ in results:
+        course_w, error = attempt(course_weight_fn, w)
+        if error:
+            return failed(error)
+        if not isinstance(course_w, (int, float)):
+            return failed(f"course_weight should return a number, got {type(course_w).__name__}")
+        if abs(course_w - (w - 1)) < 1e-9:
+            return failed("the mapping goes the other way: the course's w is one more than "
+                          "Ho & Salimans' (compare the coefficients of eps_c)")
+        if abs(course_w - (w + 1)) > 1e-9:
+            return failed(f"course_weight({w}) = {course_w}: write eps_u + w' (eps_c - eps_u) "
+                          "as a combination of eps_c and eps_u and match the coefficients")
+    return passed("Ho & Salimans' w = 0 is the conditional model, the course's w = 1; the two "
+                  "weights differ by exactly one")
+
+
+def check_ddim_step(step_fn) -> CheckResult:
+    """Exercise 8.3: step_fn(x_t, x0_hat, abar_t, abar_prev) -> the deterministic DDIM update
+    (eta = 0) from a network that predicts the clean image x0_hat, deriving the implied noise
+    eps_hat = (x_t - sqrt(abar_t) x0_hat) / sqrt(1 - abar_t); checked against diffusers'
+    DDIMScheduler.step."""
+    from diffusers import DDIMScheduler
+
+    scheduler = DDIMScheduler(num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2",
+                              prediction_type="sample", clip_sample=False)
+    scheduler.set_timesteps(10)
+    abar = scheduler.alphas_cumprod
+    rng = torch.Generator().manual_seed(10)
+    for t in (900, 500, 100):
+        x_t = torch.randn(3, 3, 4, 4, generator=rng)
+        x0_hat = torch.rand(3, 3, 4, 4, generator=rng) * 2 - 1
+        a_t, a_prev = abar[t].clone(), abar[t - 100].clone()
+        answer, error = attempt(step_fn, x_t.clone(), x0_hat.clone(), a_t, a_prev)
+        if error:
+            return failed(error)
+        answer, error = _as_tensor(answer, x_t.shape)
+        if error:
+            return failed(error)
+        truth = scheduler.step(x0_hat, t, x_t).prev_sample
+        eps = (x_t - a_t.sqrt() * x0_hat) / (1 - a_t).sqrt()
+        wrong_answers = {
+            "put back the noise the network implies, eps_hat = (x_t - sqrt(abar_t) x0_hat) / "
+            "sqrt(1 - abar_t), not x_t itself":
+                a_prev.sqrt() * x0_hat + (1 - a_prev).sqrt() * x_t,
+            "DDIM keeps the implied noise: x_prev = sqrt(abar_prev) x0_hat + "
+            "sqrt(1 - abar_prev) eps_hat, not the clean guess alone": a_prev.sqrt() * x0_hat,
+            "move to the earlier step's abar_prev (more signal), not back to abar_t":
+                a_t.sqrt() * x0_hat + (1 - a_t).sqrt() * eps,
+            "take square roots of abar_prev and 1 - abar_prev":
+                a_prev * x0_hat + (1 - a_prev) * eps,
+        }
+        for hint, wrong in wrong_answers.items():
+            if torch.allclose(answer, wrong, atol=1e-5):
+                return failed(hint)
+        if not torch.allclose(answer, truth, atol=1e-4):
+            return failed(f"x_prev differs from DDIMScheduler.step at t = {t}: derive eps_hat "
+                          "from x_t and x0_hat first, then re-noise to abar_prev")
+    return passed("your DDIM step matches diffusers' DDIMScheduler.step with a clean-image "
+                  "network")

@@ -80,3 +80,35 @@ def check_conv2d_flops(flops_fn) -> CheckResult:
             return failed(f"Conv2d({c_in}, {c_out}, {k}, stride={stride}, padding={padding}) "
                           f"on {h}x{w}: expected {truth} FLOPs, got {answer}")
     return passed("2 x c_out x h_out x w_out x c_in x k x k, as FlopCounterMode counts")
+
+
+MLP_CASES = ((16, 64, 16, 10), (32, 128, 8, 1), (12, 48, 30, 7))
+
+
+def check_mlp_flops(flops_fn) -> CheckResult:
+    """Exercise 9.3: flops_fn(d_in, d_hidden, d_out, tokens) -> FLOPs of one forward pass of
+    Linear(d_in, d_hidden), ReLU, Linear(d_hidden, d_out) on `tokens` token vectors, counted as
+    FlopCounterMode counts them: about 2 FLOPs per weight and per token."""
+    for d_in, d_hidden, d_out, tokens in MLP_CASES:
+        mlp = torch.nn.Sequential(torch.nn.Linear(d_in, d_hidden), torch.nn.ReLU(),
+                                  torch.nn.Linear(d_hidden, d_out))
+        truth = count_flops(mlp, (torch.rand(tokens, d_in),))
+        answer, error = attempt(flops_fn, d_in, d_hidden, d_out, tokens)
+        if error:
+            return failed(error)
+        weights = d_in * d_hidden + d_hidden * d_out
+        wrong_answers = {
+            "that counts multiply-accumulates; each is two FLOPs (a multiply and an add)":
+                truth // 2,
+            "every token goes through every weight: multiply by the number of tokens":
+                2 * weights,
+            "FlopCounterMode counts matrix products only; the bias additions and the ReLU are "
+            "element-wise work it leaves out": 2 * tokens * weights + tokens * (d_hidden + d_out),
+        }
+        for hint, wrong in wrong_answers.items():
+            if answer == wrong and wrong != truth:
+                return failed(hint)
+        if answer != truth:
+            return failed(f"MLP {d_in}->{d_hidden}->{d_out} on {tokens} tokens: expected {truth} "
+                          f"FLOPs, got {answer}")
+    return passed("2 x tokens x weights: the rule of thumb for language models, exactly")

@@ -16,19 +16,11 @@ from tutorial_lib.errors import BadInputError
 from tutorial_lib.gan.nets import Generator
 from tutorial_lib.gan.train import GANConfig, generate, train_gan
 from tutorial_lib.metrics import Judge, JudgeConfig, cached_judge
-from tutorial_lib.runtime import (
-    budget,
-    cache_dir,
-    cached_tensors,
-    config_key,
-    load_state,
-    save_tensors,
-)
+from tutorial_lib.model_cache import Trained, fingerprint, load_or_train
+from tutorial_lib.runtime import budget, load_state
 
-# 2,500 steps: about 90 s on two idle CPU cores (about 120 s beside another busy process). On 5
-# seeds the judge read 0.99 of its digits as the digit asked for, with a diversity ratio of
-# 0.95-1.03. lr=1e-3 rather than DCGAN's 2e-4: at 2e-4 the labels take thousands of steps more
-# to be obeyed.
+# A budget of a minute or two on a CPU; `make bench` measures how well it draws. lr=1e-3 rather
+# than DCGAN's 2e-4: at 2e-4 the labels take thousands of steps more to be obeyed.
 DEFAULT_CONFIG = GANConfig(lr=1e-3, steps=2500, ema_decay=0.995, mode_seeking=1.0)
 FAST_GAN_STEPS = 60
 JUDGE_CONFIG = JudgeConfig()
@@ -54,24 +46,30 @@ def pretrained_digit_gan(progress: bool = True) -> Generator:
     Trained on first use on the MNIST train split (a progress bar shows it), then loaded from
     the cache in milliseconds.
     """
-    config = digit_gan_config()
-    generator = Generator(config.latent_dim, config.g_width, config.num_classes)
-    cached = cached_tensors(GAN_FILE, config)
-    if cached is not None:
-        return load_state(generator, cached[0], GAN_FILE)
     images, labels, _, _ = mnist_split()
-    run = train_gan(config, images, labels, progress=progress)
-    metadata = {"config": config_key(config),
-                "train_seconds": f"{run.history.seconds:.1f}"}
-    save_tensors(cache_dir() / GAN_FILE, run.ema_generator.state_dict(), metadata)
-    return run.ema_generator
+    return cached_digit_gan(GAN_FILE, digit_gan_config(), images, labels, progress)
+
+
+def cached_digit_gan(name: str, config: GANConfig, images: np.ndarray, labels: np.ndarray,
+                     progress: bool = True) -> Generator:
+    """The EMA generator of `config` trained on (images, labels), from the model cache under
+    `name`, or trained and cached there."""
+    def train():
+        run = train_gan(config, images, labels, progress=progress)
+        return Trained(run.ema_generator, run.ema_generator.state_dict(), run.history)
+
+    def restore(tensors):
+        generator = Generator(config.latent_dim, config.g_width, config.num_classes)
+        return load_state(generator, tensors, name)
+
+    return load_or_train(name, config, fingerprint(images, labels), train, restore).value
 
 
 def pretrained_judge(progress: bool = True) -> Judge:
     """A digit classifier trained on the MNIST train split; `judge.test_accuracy` is its accuracy
-    on the test split (0.984 at the full budget, which trains in about a minute)."""
+    on the test split."""
     return cached_judge(JUDGE_FILE, digit_judge_config(), (IMAGE_SIZE, IMAGE_SIZE),
-                        (NUM_CLASSES,), mnist_split, progress)
+                        (NUM_CLASSES,), mnist_split, fingerprint(*mnist_split()), progress)
 
 
 def _check_digits(digits) -> list[int]:

@@ -22,7 +22,7 @@ from tutorial_lib.errors import BadInputError
 from tutorial_lib.gan.losses import get_losses
 from tutorial_lib.gan.nets import IMAGE_SIZE, Discriminator, Generator
 from tutorial_lib.runtime import seed_everything
-from tutorial_lib.training import History, train_loop
+from tutorial_lib.training import History, train_loop, update_ema
 
 
 @dataclass
@@ -108,16 +108,6 @@ def mode_seeking_loss(fake: torch.Tensor, z: torch.Tensor, eps: float = 1e-5) ->
     z_1, z_2 = z.chunk(2)
     ratio = (fake_1 - fake_2).abs().mean() / (z_1 - z_2).abs().mean()
     return 1 / (ratio + eps)
-
-
-@torch.no_grad()
-def update_ema(ema: Generator, generator: Generator, decay: float) -> None:
-    """ema <- decay * ema + (1 - decay) * generator, for weights; BatchNorm's running
-    statistics (already averages) are copied."""
-    for ema_param, param in zip(ema.parameters(), generator.parameters(), strict=True):
-        ema_param.lerp_(param, 1 - decay)
-    for ema_buffer, buffer in zip(ema.buffers(), generator.buffers(), strict=True):
-        ema_buffer.copy_(buffer)
 
 
 @dataclass

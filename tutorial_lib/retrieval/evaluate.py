@@ -5,7 +5,6 @@ trained on other draws of the same 360 scenes). A gallery image is *relevant* to
 its five attributes (colour, shape, size, row, column) equal the query's scene.
 """
 
-import time
 
 import numpy as np
 import torch
@@ -86,7 +85,7 @@ def text_to_image(model, bank, lang: str = "en", n: int = GALLERY_SIZE,
 def paraphrase_to_image(model, bank, queries: int = 500) -> dict[int, float]:
     """Recall@k of chapter 4's English paraphrases ("a giant teal block in the lower-right
     corner"), whose attribute words no caption uses, over the test gallery."""
-    from tutorial_lib.t2i.paraphrases import paraphrases
+    from tutorial_lib.data.paraphrases import paraphrases
 
     prompts, attrs = paraphrases(queries, seed=QUERY_SEED)
     sample = gallery()
@@ -178,27 +177,3 @@ def tag_scores(model, bank, threshold: float = 0.5, n: int = GALLERY_SIZE) -> di
     kwargs = {"num_labels": len(TAGS), "average": "micro"}
     return {"precision": MultilabelPrecision(**kwargs)(predicted.int(), truth.int()).item(),
             "recall": MultilabelRecall(**kwargs)(predicted.int(), truth.int()).item()}
-
-
-def bench_retrieval() -> dict[str, float]:
-    """Chapter 7: the default dual encoder (trained if not cached) on the 1,000-image test
-    gallery: Recall@1/5/10 of English, Chinese, held-out-pair and paraphrase captions and of
-    image queries; zero-shot accuracy per attribute and their mean; tag precision and recall;
-    the training seconds recorded with the cached model."""
-    from tutorial_lib.retrieval.pipeline import caption_bank, pretrained_dual_encoder, record
-
-    start = time.perf_counter()
-    model, bank = pretrained_dual_encoder(progress=False), caption_bank()
-    results = {"retrieval_train_seconds": record().history.seconds}
-    for name, scores in (("text_to_image", text_to_image(model, bank)),
-                         ("chinese_text_to_image", text_to_image(model, bank, lang="zh")),
-                         ("heldout_text_to_image", text_to_image(model, bank, split="heldout")),
-                         ("paraphrase_text_to_image", paraphrase_to_image(model, bank)),
-                         ("image_to_image", image_to_image(model))):
-        results.update({f"retrieval_{name}_r{k}": value for k, value in scores.items()})
-    accuracy = zero_shot_accuracy(model, bank)
-    results.update({f"zero_shot_{attribute}_accuracy": v for attribute, v in accuracy.items()})
-    results["zero_shot_attribute_accuracy"] = float(np.mean(list(accuracy.values())))
-    results.update({f"tag_{name}": v for name, v in tag_scores(model, bank).items()})
-    results["retrieval_bench_seconds"] = time.perf_counter() - start
-    return results

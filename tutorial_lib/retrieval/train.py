@@ -19,7 +19,7 @@ from tutorial_lib.training import History, train_loop
 
 def bilingual_encoder():
     """Chapter 4's bilingual text encoder, loaded once per process (MiniLM + the student)."""
-    from tutorial_lib.t2i.pipeline import text_encoder
+    from tutorial_lib.text.encoders import text_encoder
 
     return text_encoder("bilingual")
 
@@ -32,7 +32,8 @@ class CaptionBank:
     """
 
     def __init__(self):
-        from tutorial_lib.t2i.text_encoders import minilm_embeddings, parallel_captions
+        from tutorial_lib.data.shapes import parallel_captions
+        from tutorial_lib.text.encoders import minilm_embeddings
 
         # MiniLM on one thread: several times faster than two on a busy machine
         with torch_threads(1):

@@ -1,10 +1,5 @@
-"""Scoring a text-to-image generator with the shapes judge, on four kinds of prompt.
-
-- seen: captions of the test split, whose attribute combinations the generator trained on
-  (but fresh captions and jitters);
-- heldout_pairs: captions of the four colour-shape pairs no training image shows;
-- chinese: Chinese captions of the test split;
-- paraphrase: English paraphrases in words absent from every template (`t2i.paraphrases`).
+"""Scoring a text-to-image generator with the shapes judge, on the four kinds of prompt of
+`data.prompts.evaluation_prompts` (seen, heldout_pairs, chinese, paraphrase).
 
 Each prompt gets one image; the judge reads its attributes, and a prompt counts as right when
 all of colour, shape, size and position are what it asked for.
@@ -13,28 +8,12 @@ all of colour, shape, size and position are what it asked for.
 import numpy as np
 
 from tutorial_lib.data import shapes
-from tutorial_lib.errors import BadInputError, CourseError
-from tutorial_lib.metrics import Judge, diversity_ratio, fid_ratio
-from tutorial_lib.t2i.judge import attribute_scores
-from tutorial_lib.t2i.paraphrases import paraphrases
+from tutorial_lib.data.prompts import EVAL_SEED, EVAL_SPLITS, evaluation_prompts
+from tutorial_lib.errors import CourseError
+from tutorial_lib.metrics import Judge, fid_ratio, scene_diversity
+from tutorial_lib.shapes_judge import attribute_scores
 from tutorial_lib.t2i.train import draw_per_condition, generate_from_conditions
-
-EVAL_SPLITS = ("seen", "heldout_pairs", "chinese", "paraphrase")
-EVAL_SEED = 123  # the reported prompts; training and model choice never look at this draw
-
-
-def evaluation_prompts(split: str, n: int = 500) -> tuple[list[str], list[dict]]:
-    """(prompts, the attribute dicts they ask for) of one evaluation split."""
-    if split == "paraphrase":
-        return paraphrases(n, seed=EVAL_SEED)
-    sources = {"seen": ("test", "en"), "heldout_pairs": ("heldout", "en"),
-               "chinese": ("test", "zh")}
-    if split not in sources:
-        raise BadInputError(f"unknown evaluation split {split!r}; choose one of "
-                            f"{', '.join(EVAL_SPLITS)}")
-    data_split, lang = sources[split]
-    sample = shapes.sample(n, seed=EVAL_SEED, split=data_split, lang=lang)
-    return sample.captions, sample.attrs
+from tutorial_lib.viz import markdown_table
 
 
 def _encoded(encoder, split: str, n: int):
@@ -88,22 +67,21 @@ def variety_scores(generator, encoder, judge: Judge, prompts_per_split: int = 50
             "fid_ratio": fid_ratio(test, generated, judge)}
 
 
-def scene_diversity(generated: np.ndarray, attrs: list[dict], per_prompt: int) -> float:
-    """diversity_ratio of generated images grouped by scene (per_prompt consecutive images per
-    attribute dict) against real renders of each scene at all nine one-pixel jitters."""
-    labels = np.repeat(np.arange(len(attrs)), per_prompt)
-    jitters = [(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
-    real = np.stack([shapes.render(a, jitter) for a in attrs for jitter in jitters])
-    real_labels = np.repeat(np.arange(len(attrs)), len(jitters))
-    return diversity_ratio(generated, labels, real, real_labels)
+def gan_drawer(generator, seed: int = 0):
+    """conditions -> one image each, by the GAN's EMA generator (for comparisons with other
+    generators, as in chapter 8)."""
+    return lambda conditions: generate_from_conditions(generator, conditions, seed)
+
+
+def gan_many(generator, seed: int = 0):
+    """(conditions, k) -> k images per condition, grouped by condition."""
+    return lambda conditions, k: draw_per_condition(generator, conditions, k, seed)
 
 
 def table_markdown(table: dict) -> str:
     """score_table's result as a Markdown table, one row per (generator, encoder); a split an
     encoder cannot read at all shows as 'cannot read'."""
-    lines = ["| discriminator | encoder | " + " | ".join(EVAL_SPLITS) + " |",
-             "|---|---|" + "---:|" * len(EVAL_SPLITS)]
-    for (g_name, e_name), row in table.items():
-        cells = ["cannot read" if np.isnan(row[s]) else f"{row[s]:.3f}" for s in EVAL_SPLITS]
-        lines.append(f"| {g_name} | {e_name} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    rows = [[g_name, e_name, *("cannot read" if np.isnan(row[s]) else f"{row[s]:.3f}"
+                               for s in EVAL_SPLITS)] for (g_name, e_name), row in table.items()]
+    return markdown_table(["discriminator", "encoder", *EVAL_SPLITS], rows,
+                          "ll" + "r" * len(EVAL_SPLITS))

@@ -1,7 +1,7 @@
 """A generator G(z, c) conditioned on a caption vector, and two discriminators D(x, c).
 
 Images are (N, 3, 32, 32) in [-1, 1] inside the networks; c is a condition vector from
-`t2i.text_encoders`: 18 attribute probabilities.
+`text.encoders`: 18 attribute probabilities.
 
 - Conditioning augmentation (StackGAN, Zhang et al. 2017): c is mapped to a Gaussian
   N(mu(c), sigma(c)^2) and G sees a sample of it. A KL term keeps that Gaussian near N(0, I), so
@@ -22,11 +22,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from tutorial_lib.data import shapes
+from tutorial_lib.data.attributes import ATTRIBUTE_CLASSES
 from tutorial_lib.errors import BadInputError
 
-IMAGE_SIZE = 32
-# classes per attribute, in shapes.ATTRIBUTES order: colour, shape, size, row, column
-ATTRIBUTE_CLASSES = tuple(len(values) for _, values in shapes.ATTRIBUTES)
+IMAGE_SIZE = shapes.IMAGE_SIZE
 
 
 def coordinates(x: torch.Tensor) -> torch.Tensor:
@@ -170,9 +169,3 @@ class MatchingDiscriminator(nn.Module):
 
 
 DISCRIMINATORS = {"projection": ProjectionDiscriminator, "matching": MatchingDiscriminator}
-
-
-def attribute_loss(logits: torch.Tensor, codes: torch.Tensor) -> torch.Tensor:
-    """Sum over the five attributes of the cross-entropy of their logits with codes (N, 5)."""
-    blocks = logits.split(ATTRIBUTE_CLASSES, dim=1)
-    return sum(F.cross_entropy(block, codes[:, i]) for i, block in enumerate(blocks))

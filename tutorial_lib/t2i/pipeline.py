@@ -7,25 +7,17 @@ all speak the same 18-number attribute language. The command line (`python -m tu
 generate`) and the chapter's panel both call `generate`.
 """
 
-import functools
-import numbers
 from dataclasses import replace
 
 import numpy as np
 import torch
 
-from tutorial_lib.errors import BadInputError
-from tutorial_lib.runtime import (
-    budget,
-    cache_dir,
-    cached_tensors,
-    config_key,
-    load_state,
-    save_tensors,
-)
-from tutorial_lib.t2i.judge import attribute_scores, pretrained_shapes_judge
+from tutorial_lib.data.prompts import check_generate_args
+from tutorial_lib.data.tensors import training_data_id
+from tutorial_lib.model_cache import Trained, load_or_train
+from tutorial_lib.runtime import budget, load_state
+from tutorial_lib.shapes_judge import attribute_scores, pretrained_shapes_judge
 from tutorial_lib.t2i.nets import TextGenerator
-from tutorial_lib.t2i.text_encoders import ENCODERS, TextEncoder, check_prompts
 from tutorial_lib.t2i.train import (
     T2IConfig,
     T2IRun,
@@ -33,13 +25,12 @@ from tutorial_lib.t2i.train import (
     snapshot_scenes,
     train_t2i,
 )
-from tutorial_lib.training import History
+from tutorial_lib.text.encoders import text_encoder
 
 DEFAULT_CONFIG = T2IConfig()
 FAST_STEPS = 30
 GENERATOR_FILE = "t2i_generator.safetensors"
-RECORD_FILE = "t2i_record.safetensors"  # snapshots and loss curves of the cached run
-MAX_IMAGES = 10_000  # per call: 10,000 images are 30 MB; more is a typo, not a request
+RECORD_PREFIX = "record/"  # the run's snapshots travel in the generator's file, under this prefix
 
 
 def t2i_config(discriminator: str = "projection") -> T2IConfig:
@@ -50,43 +41,38 @@ def t2i_config(discriminator: str = "projection") -> T2IConfig:
                    snapshot_every=budget(DEFAULT_CONFIG.snapshot_every, 10))
 
 
-@functools.cache
-def text_encoder(name: str = "bilingual") -> TextEncoder:
-    """One TextEncoder per name and process: building one loads MiniLM and fits its reader."""
-    if name not in ENCODERS:
-        raise BadInputError(f"unknown encoder {name!r}; choose one of {', '.join(ENCODERS)}")
-    return TextEncoder(name, progress=False)
+def _file(discriminator: str) -> str:
+    """The cache file of the run; a run with another discriminator gets its own."""
+    if discriminator == "projection":
+        return GENERATOR_FILE
+    return GENERATOR_FILE.replace("t2i_", f"t2i_{discriminator}_", 1)
 
 
-def _file(name: str, discriminator: str) -> str:
-    return name if discriminator == "projection" else name.replace("t2i_", f"t2i_{discriminator}_")
+def _cached(config: T2IConfig, progress: bool) -> Trained[TextGenerator]:
+    """The default run with `config`: trained on first use, then rebuilt from one cache file
+    holding the EMA generator's weights and the run's record (snapshots, validation scores;
+    the loss curves are the file's history). The discriminator is not kept."""
+    encoder = text_encoder("bilingual")
+    name = _file(config.discriminator)
+
+    def train():
+        run = train_t2i(encoder, config, progress=progress, validate=judge_validator())
+        tensors = {**run.ema_generator.state_dict(), **_record_tensors(run)}
+        return Trained(run.ema_generator, tensors, run.history)
+
+    def restore(tensors):
+        weights = {k: v for k, v in tensors.items() if not k.startswith(RECORD_PREFIX)}
+        generator = TextGenerator(encoder.dim, config.latent_dim, config.g_width)
+        return load_state(generator, weights, name)
+
+    return load_or_train(name, config, training_data_id(encoder.name), train, restore)
 
 
 def pretrained_text_to_image(progress: bool = True, discriminator: str = "projection"
                              ) -> TextGenerator:
     """The EMA generator of the default run (projection D unless asked otherwise), trained on
     first use (a progress bar shows it), then loaded from the cache."""
-    config = t2i_config(discriminator)
-    encoder = text_encoder("bilingual")
-    generator = TextGenerator(encoder.dim, config.latent_dim, config.g_width)
-    name = _file(GENERATOR_FILE, discriminator)
-    cached = cached_tensors(name, config)
-    if cached is not None:
-        return load_state(generator, cached[0], name)
-    return _train_and_cache(config, progress).ema_generator
-
-
-def _train_and_cache(config: T2IConfig, progress: bool) -> T2IRun:
-    """Train a run and cache its record, then its generator (the generator file is written
-    last, so a valid generator file always has the record of its own run beside it)."""
-    run = train_t2i(text_encoder("bilingual"), config, progress=progress,
-                    validate=judge_validator())
-    metadata = {"config": config_key(config), "train_seconds": f"{run.history.seconds:.1f}"}
-    save_tensors(cache_dir() / _file(RECORD_FILE, config.discriminator), _record_tensors(run),
-                 metadata)
-    save_tensors(cache_dir() / _file(GENERATOR_FILE, config.discriminator),
-                 run.ema_generator.state_dict(), metadata)
-    return run
+    return _cached(t2i_config(discriminator), progress).value
 
 
 def judge_validator():
@@ -101,43 +87,23 @@ def _record_tensors(run: T2IRun) -> dict[str, torch.Tensor]:
     record = {"snapshot_steps": torch.tensor(steps),
               "snapshots": torch.from_numpy(np.stack([run.snapshots[s] for s in steps])),
               "validation": torch.tensor([run.validation[s] for s in steps]),
-              "best_step": torch.tensor(run.best_step),
-              "history_steps": torch.tensor(run.history.steps)}
-    record.update({f"history/{k}": torch.tensor(v) for k, v in run.history.values.items()})
-    return record
+              "best_step": torch.tensor(run.best_step)}
+    return {RECORD_PREFIX + k: v for k, v in record.items()}
 
 
 def training_record(discriminator: str = "projection") -> T2IRun:
-    """The cached default run's record: snapshots, their captions and loss curves (the
-    networks are not kept: use pretrained_text_to_image). Trains the model if needed."""
+    """The cached default run's record: its EMA generator, snapshots, their captions and loss
+    curves (the discriminator is not kept). Trains the model if needed."""
     config = t2i_config(discriminator)
-    cached = cached_tensors(_file(RECORD_FILE, discriminator), config)
-    if cached is None or cached_tensors(_file(GENERATOR_FILE, discriminator), config) is None:
-        _train_and_cache(config, progress=True)
-        cached = cached_tensors(_file(RECORD_FILE, discriminator), config)
-    tensors, metadata = cached
-    history = History(tensors["history_steps"].tolist(),
-                      {k.split("/", 1)[1]: v.tolist() for k, v in tensors.items()
-                       if k.startswith("history/")},
-                      float(metadata["train_seconds"]))
+    trained = _cached(config, progress=True)
+    record = {k.removeprefix(RECORD_PREFIX): v for k, v in trained.tensors.items()
+              if k.startswith(RECORD_PREFIX)}
     probe = snapshot_scenes(config)
-    snapshots = dict(zip(tensors["snapshot_steps"].tolist(), tensors["snapshots"].numpy(),
+    snapshots = dict(zip(record["snapshot_steps"].tolist(), record["snapshots"].numpy(),
                          strict=True))
-    validation = dict(zip(snapshots, tensors["validation"].tolist(), strict=True))
-    return T2IRun(config, None, None, history, snapshots, probe.captions, probe.attrs,
-                  validation, int(tensors["best_step"]))
-
-
-def check_generate_args(prompts, n, seed) -> list[str]:
-    """The prompts as a list, or one BadInputError for bad prompts, n, seed or too many
-    images; shared by every model's `generate`, so they all refuse the same things."""
-    prompts = check_prompts(prompts)
-    for name, value, low in (("n", n, 1), ("seed", seed, 0)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-            raise BadInputError(f"{name} must be a whole number >= {low}, got {value!r}")
-    if len(prompts) * n > MAX_IMAGES:
-        raise BadInputError(f"{len(prompts)} prompts x n={n} is more than {MAX_IMAGES} images")
-    return prompts
+    validation = dict(zip(snapshots, record["validation"].tolist(), strict=True))
+    return T2IRun(config, trained.value, None, trained.history, snapshots, probe.captions,
+                  probe.attrs, validation, int(record["best_step"]))
 
 
 def generate(prompts, n: int = 8, seed: int = 0, encoder: str = "bilingual") -> np.ndarray:

@@ -16,12 +16,12 @@ import torch
 import torch.nn.functional as F
 
 from tutorial_lib.data import shapes
+from tutorial_lib.data.attributes import attribute_loss
+from tutorial_lib.data.tensors import tensor_to_images, training_data
 from tutorial_lib.errors import BadInputError
-from tutorial_lib.gan.train import update_ema
 from tutorial_lib.runtime import seed_everything
-from tutorial_lib.t2i.judge import attribute_codes
-from tutorial_lib.t2i.nets import DISCRIMINATORS, TextGenerator, attribute_loss
-from tutorial_lib.training import History, train_loop
+from tutorial_lib.t2i.nets import DISCRIMINATORS, TextGenerator
+from tutorial_lib.training import History, train_loop, update_ema
 
 
 @dataclass
@@ -32,17 +32,13 @@ class T2IConfig:
     Chinese) with the same noise; given a `validate` function, train_t2i scores each snapshot
     and keeps the EMA weights of the best one (model selection on a validation set).
 
-    The defaults come from runs scored on fresh draws of seen and held-out scenes. At 1,200
-    steps, G's learning rate 5e-4 and attribute weight 1 left the shape right only ~3 times in
-    4; 1e-3 and 3 brought it to 0.94-0.96 on two seeds but 0.08-0.85 on a third, depending on
-    details of the run. The loss curves showed why: now and then a single step blew the losses
-    up (D's loss from ~1 to 30 within a few steps) and the generator had to start over.
-    Clipping both networks' gradient norms to `clip_norm` stopped that: seed 0 went from 0.92
-    (best snapshot before a blow-up at step 1,470) to 1.00. Spectral normalisation of D, the
-    usual cure, slowed learning too much for this budget (0.79). Keeping the best validation
-    snapshot remains as a guard against a run whose last weights are not its best. Chapter 3's
-    mode-seeking term (weight 1) made a prompt's images varied (diversity ratio 1.76, against
-    0.13 without it) but slowed learning (0.66 at 1,500 steps), so it is not used.
+    Why these defaults: a higher learning rate and attribute weight than a first guess get
+    the shape right within the budget; clipping both networks' gradient norms (`clip_norm`)
+    stops the occasional step that blows the losses up and makes the generator start over
+    (spectral normalisation, the usual cure, learns too slowly for this budget); the best
+    validation snapshot guards against a run whose last weights are not its best. Chapter 3's
+    mode-seeking term is not used: it varies a prompt's images but slows learning. `make
+    bench` measures the result.
     """
 
     discriminator: str = "projection"
@@ -86,28 +82,6 @@ def snapshot_scenes(config: T2IConfig) -> shapes.ShapesSample:
     stream no training image comes from."""
     return shapes.sample(config.snapshot_size, seed=config.seed + 10_000, split="train",
                          lang="both")
-
-
-def images_to_tensor(images: np.ndarray) -> torch.Tensor:
-    """uint8 (N, 32, 32, 3) -> float (N, 3, 32, 32) in [-1, 1]."""
-    return torch.from_numpy(images).permute(0, 3, 1, 2).float() / 127.5 - 1
-
-
-def tensor_to_images(x: torch.Tensor) -> np.ndarray:
-    """(N, 3, 32, 32) in [-1, 1] -> uint8 (N, 32, 32, 3)."""
-    return ((x + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).numpy()
-
-
-def training_data(encoder, n: int, seed: int):
-    """(images, condition vectors, attribute codes) of n captioned train-split images, half
-    their captions English and half Chinese; each distinct caption is encoded once."""
-    sample = shapes.sample(n, seed=seed, split="train", lang="both")
-    unique = sorted(set(sample.captions))
-    row = {caption: i for i, caption in enumerate(unique)}
-    table = encoder(unique)
-    conditions = table[torch.tensor([row[c] for c in sample.captions])]
-    return (images_to_tensor(sample.images), conditions,
-            torch.from_numpy(attribute_codes(sample.attrs)))
 
 
 def d_hinge_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor,

@@ -3,10 +3,11 @@
 import numpy as np
 import pytest
 
+from tutorial_lib import shapes_judge
 from tutorial_lib.data import shapes
+from tutorial_lib.data.attributes import attribute_codes
 from tutorial_lib.errors import BadInputError
-from tutorial_lib.t2i import judge as shapes_judge
-from tutorial_lib.t2i.judge import attribute_codes, attribute_scores, pretrained_shapes_judge
+from tutorial_lib.shapes_judge import attribute_scores, pretrained_shapes_judge
 
 
 @pytest.fixture

@@ -17,64 +17,31 @@ probability for each colour, shape, size, row and column. All three encoders thu
 same 18-number condition, and one generator can be scored through each of them.
 """
 
+import functools
 import hashlib
-import time
-import unicodedata
 from dataclasses import dataclass, replace
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from tutorial_lib.data import shapes
+from tutorial_lib.data.attributes import ATTRIBUTE_CLASSES, attribute_codes, attribute_loss
+from tutorial_lib.data.prompts import check_prompts, is_chinese
 from tutorial_lib.errors import BadInputError
+from tutorial_lib.model_cache import Trained, fingerprint, load_or_train
 from tutorial_lib.runtime import (
     budget,
     cache_dir,
-    cached_tensors,
-    config_key,
     load_state,
     load_tensors,
     save_tensors,
     seed_everything,
     torch_threads,
 )
-from tutorial_lib.t2i.nets import ATTRIBUTE_CLASSES, attribute_loss
 from tutorial_lib.training import train_loop
 
-MAX_PROMPT_CHARS = 300  # a shapes-world caption is under 60; longer text is not a description
 ENCODERS = ("bilingual", "minilm", "onehot")
-
-
-def check_prompts(prompts) -> list[str]:
-    """A list of prompts, each a non-empty str of at most MAX_PROMPT_CHARS with at least one
-    letter or CJK character; one clear BadInputError otherwise."""
-    if isinstance(prompts, str):
-        prompts = [prompts]
-    if not isinstance(prompts, (list, tuple)):
-        raise BadInputError(f"prompts must be a str or a list of str, got "
-                            f"{type(prompts).__name__}")
-    if not prompts:
-        raise BadInputError("give at least one prompt")
-    prompts = list(prompts)
-    for prompt in prompts:
-        if not isinstance(prompt, str):
-            raise BadInputError(f"prompts must be str, got {type(prompt).__name__}")
-        if not prompt.strip():
-            raise BadInputError("the prompt is empty: describe a shape, e.g. 'a small red circle "
-                                "at the top left'")
-        if len(prompt) > MAX_PROMPT_CHARS:
-            raise BadInputError(f"the prompt has {len(prompt)} characters; describe one shape in "
-                                f"at most {MAX_PROMPT_CHARS}")
-        if not any(unicodedata.category(ch).startswith("L") for ch in prompt):
-            raise BadInputError(f"the prompt {prompt!r} has no words in it")
-    return prompts
-
-
-def is_chinese(text: str) -> bool:
-    """True when the text contains a CJK ideograph."""
-    return any("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" for ch in text)
 
 
 # ---------------------------------------------------------------------------- MiniLM, cached
@@ -95,21 +62,10 @@ def minilm_embeddings(texts: list[str], cache: bool = False) -> torch.Tensor:
     return embeddings
 
 
-def parallel_captions(split: str, lang: str) -> tuple[list[str], np.ndarray]:
-    """Every caption of every attribute combination of a split in one language, and the index
-    of its combination (in shapes.combinations(split) order)."""
-    texts, combo = [], []
-    for index, attrs in enumerate(shapes.combinations(split)):
-        captions = shapes.all_captions(attrs, lang)
-        texts += captions
-        combo += [index] * len(captions)
-    return texts, np.array(combo)
-
-
 def combination_targets(split: str) -> torch.Tensor:
     """One MiniLM point per attribute combination: the normalised mean embedding of all its
     English captions, the place a Chinese caption of that combination should land."""
-    texts, combo = parallel_captions(split, "en")
+    texts, combo = shapes.parallel_captions(split, "en")
     embeddings = minilm_embeddings(texts, cache=True)
     sums = torch.zeros(int(combo.max()) + 1, embeddings.shape[1]).index_add_(
         0, torch.from_numpy(combo), embeddings)
@@ -119,9 +75,9 @@ def combination_targets(split: str) -> torch.Tensor:
 # ---------------------------------------------------------------------------- the student
 @dataclass
 class StudentConfig:
-    """A small Transformer over the chapter-1 caption tokenizer's tokens. 400 steps (about 25 s
-    on one thread) put every Chinese caption of a held-out combination nearest its own
-    combination's MiniLM point, out of all 432."""
+    """A small Transformer over the chapter-1 caption tokenizer's tokens. The grammar is small,
+    so a few hundred steps on one thread suffice for a Chinese caption to land nearest its own
+    combination's MiniLM point (tests/test_text_encoders.py checks it)."""
 
     dim: int = 96
     layers: int = 2
@@ -171,7 +127,7 @@ def train_student(config: StudentConfig | None = None, progress: bool = True):
 
     config = config or StudentConfig()
     tokenizer = caption_tokenizer()
-    texts, combo = parallel_captions("train", "zh")
+    texts, combo = shapes.parallel_captions("train", "zh")
     ids, mask = _tokenize(tokenizer, texts, config.max_tokens)
     targets = combination_targets("train")[torch.from_numpy(combo)]
     rng = seed_everything(config.seed)
@@ -208,16 +164,18 @@ def pretrained_student(progress: bool = True) -> CaptionStudent:
     from tutorial_lib.text.tokenizer import caption_tokenizer
 
     config = student_config()
-    cached = cached_tensors(STUDENT_FILE, config)
-    student = CaptionStudent(len(caption_tokenizer()), config)
-    if cached is not None:
-        return load_state(student, cached[0], STUDENT_FILE)
-    start = time.perf_counter()
-    student, _ = train_student(config, progress)
-    save_tensors(cache_dir() / STUDENT_FILE, student.state_dict(),
-                 {"config": config_key(config),
-                  "train_seconds": f"{time.perf_counter() - start:.1f}"})
-    return student
+    tokenizer = caption_tokenizer()
+
+    def train():
+        student, history = train_student(config, progress)
+        return Trained(student, student.state_dict(), history)
+
+    def restore(tensors):
+        return load_state(CaptionStudent(len(tokenizer), config), tensors, STUDENT_FILE)
+
+    # the student learns MiniLM's view of the shapes world's captions, read by this tokenizer
+    data = fingerprint(shapes.world_fingerprint(), sorted(tokenizer.get_vocab().items()))
+    return load_or_train(STUDENT_FILE, config, data, train, restore).value
 
 
 # ---------------------------------------------------------------------------- the encoders
@@ -243,12 +201,10 @@ def train_reader(embed, langs: tuple[str, ...], steps: int = READER_STEPS,
                  seed: int = 0) -> AttributeReader:
     """Fit an AttributeReader on every caption of the train split in `langs`, embedded by
     `embed`; the loss is the cross-entropy of each attribute (about a second on a CPU)."""
-    from tutorial_lib.t2i.judge import attribute_codes
-
     combos = shapes.combinations("train")
     texts, combo = [], []
     for lang in langs:
-        lang_texts, lang_combo = parallel_captions("train", lang)
+        lang_texts, lang_combo = shapes.parallel_captions("train", lang)
         texts += lang_texts
         combo += lang_combo.tolist()
     inputs = embed(texts)
@@ -319,6 +275,14 @@ class TextEncoder:
     def _encode_chinese(self, texts: list[str]) -> torch.Tensor:
         ids, mask = _tokenize(self._tokenizer, texts, self._student.config.max_tokens)
         return self._student(ids, mask)
+
+
+@functools.cache
+def text_encoder(name: str = "bilingual") -> TextEncoder:
+    """One TextEncoder per name and process: building one loads MiniLM and fits its reader."""
+    if name not in ENCODERS:
+        raise BadInputError(f"unknown encoder {name!r}; choose one of {', '.join(ENCODERS)}")
+    return TextEncoder(name, progress=False)
 
 
 def onehot(prompt: str) -> torch.Tensor:

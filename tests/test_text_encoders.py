@@ -4,17 +4,10 @@ import pytest
 import torch
 
 from tutorial_lib.data import shapes
+from tutorial_lib.data.prompts import MAX_PROMPT_CHARS, check_prompts, is_chinese
+from tutorial_lib.data.shapes import parallel_captions
 from tutorial_lib.errors import BadInputError
-from tutorial_lib.t2i.text_encoders import (
-    MAX_PROMPT_CHARS,
-    TextEncoder,
-    check_prompts,
-    combination_targets,
-    is_chinese,
-    minilm_embeddings,
-    onehot,
-    parallel_captions,
-)
+from tutorial_lib.text.encoders import TextEncoder, combination_targets, minilm_embeddings, onehot
 
 
 @pytest.mark.parametrize(("prompt", "message"), [
@@ -85,8 +78,7 @@ def test_bilingual_sends_english_to_minilm_and_chinese_to_the_student(bilingual)
 def test_reader_reads_both_languages_and_unseen_pairs(bilingual):
     """The condition is the reader's attribute probabilities: one softmax per attribute. It reads
     captions of held-out colour-shape pairs, in English and Chinese, as their own attributes."""
-    from tutorial_lib.t2i.judge import attribute_codes
-    from tutorial_lib.t2i.nets import ATTRIBUTE_CLASSES
+    from tutorial_lib.data.attributes import ATTRIBUTE_CLASSES, attribute_codes
 
     combos = shapes.combinations("heldout")
     for lang in ("en", "zh"):
