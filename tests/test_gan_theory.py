@@ -64,3 +64,15 @@ def test_saturation():
 def test_bad_mixture():
     with pytest.raises(BadInputError, match="summing to 1"):
         GaussianMixture1D(means=(0.0,), stds=(1.0,), weights=(0.5,))
+
+
+def test_the_raw_score_objective_grows_without_bound_where_the_log_objective_cannot():
+    """The guide's objective (a difference of raw scores) has no maximum: at a constant learning
+    rate an unconstrained critic's gap keeps growing, while V(D, G) stays below 0."""
+    from tutorial_lib.gan.losses import d_loss_wgan
+
+    _, raw = train_discriminator_1d(DATA, MODEL, steps=300, loss_fn=d_loss_wgan, anneal=False)
+    _, log = train_discriminator_1d(DATA, MODEL, steps=300, anneal=False)
+    gaps = -np.array(raw.values["d_loss"])
+    assert gaps[-30:].mean() > 10 * max(gaps[:30].mean(), 1.0)
+    assert (-np.array(log.values["d_loss"]) < 0).all()

@@ -14,6 +14,7 @@ from tutorial_lib.metrics import (
     judge_accuracy,
     judge_features,
     judge_predictions,
+    rate_noise,
     train_judge,
 )
 
@@ -120,3 +121,12 @@ def test_multi_head_labels_are_checked():
         train_judge(images, np.zeros(4, dtype=int), heads=(2, 2), progress=False)
     with pytest.raises(BadInputError, match="heads"):
         train_judge(images, np.array([[0, 2]] * 4), heads=(2, 2), progress=False)
+
+
+def test_rate_noise_is_two_standard_errors_of_a_fair_coin_rate():
+    rng = np.random.default_rng(0)
+    rates = rng.binomial(400, 0.5, size=20_000) / 400
+    assert rate_noise(400) == pytest.approx(2 * rates.std(), rel=0.03)
+    assert rate_noise(100) == pytest.approx(0.1)
+    with pytest.raises(BadInputError, match="positive integer"):
+        rate_noise(0)

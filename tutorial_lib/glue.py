@@ -37,11 +37,6 @@ def glue(name: str, value, display: bool = False):
     return value
 
 
-def glued(name: str):
-    """The value glued under `name` in this session, or None if no cell has glued it yet."""
-    return _recorded.get(name)
-
-
 def format_glued(value, format_spec: str) -> str:
     """Format a glued value as myst-nb's {glue:text} role does: the spec's last character says
     whether the value is read as text, an integer or a float (`:.3f`, `:,`, `:d`, none)."""

@@ -331,3 +331,12 @@ def scene_diversity(generated: np.ndarray, attrs: list[dict], per_prompt: int) -
     real = np.stack([shapes.render(a, jitter) for a in attrs for jitter in jitters])
     real_labels = np.repeat(np.arange(len(attrs)), len(jitters))
     return diversity_ratio(generated, labels, real, real_labels)
+
+
+def rate_noise(n: int) -> float:
+    """Two standard errors of a rate (a share of n prompts, images or queries) at its widest,
+    rate 1/2: two rates measured on n samples that differ by less are not told apart from
+    sampling noise. The chapters use it before putting a comparison into words."""
+    if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
+        raise BadInputError(f"n must be a positive integer, got {n!r}")
+    return 2 * float(np.sqrt(0.25 / n))

@@ -75,30 +75,36 @@ def value_at_optimum(p_data: np.ndarray, p_g: np.ndarray, dx: float) -> float:
 
 
 def train_discriminator_1d(data: GaussianMixture1D, model: GaussianMixture1D, steps: int = 2000,
-                           batch_size: int = 512, seed: int = 0, progress: bool = False):
-    """Train an MLP discriminator with the standard GAN loss on samples of two fixed densities.
+                           batch_size: int = 512, seed: int = 0, progress: bool = False,
+                           loss_fn=d_loss_standard, anneal: bool = True):
+    """Train an MLP discriminator on samples of two fixed densities, by default with the
+    standard GAN loss.
 
     The generator is frozen (its samples come from `model`), so the discriminator's best
-    response is D*; returns a function x (numpy) -> D(x) and the training History.
+    response is D*; returns a function x (numpy) -> D(x) and the training History, whose
+    "d_loss" is logged at every step. `loss_fn(real_logits, fake_logits)` may be another
+    objective (the guide's raw-score one, `d_loss_wgan`); `anneal` decays the learning rate to
+    0 so that the network settles, and is turned off to watch an objective with no maximum grow.
     """
     generator = seed_everything(seed)
     net = torch.nn.Sequential(torch.nn.Linear(1, 64), torch.nn.SiLU(), torch.nn.Linear(64, 64),
                               torch.nn.SiLU(), torch.nn.Linear(64, 1))
     optimiser = torch.optim.Adam(net.parameters(), lr=2e-3)
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, steps)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, steps) if anneal else None
 
     def step(_):
         real = data.sample(batch_size, generator)
         fake = model.sample(batch_size, generator)
-        loss = d_loss_standard(net(real), net(fake))
+        loss = loss_fn(net(real), net(fake))
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
-        scheduler.step()
+        if scheduler is not None:
+            scheduler.step()
         return {"d_loss": loss.item()}
 
     with torch_threads(1):
-        history = train_loop(step, steps, log_every=20, desc="discriminator", progress=progress)
+        history = train_loop(step, steps, desc="discriminator", progress=progress)
 
     @torch.no_grad()
     def discriminator(x):
