@@ -2,6 +2,7 @@
 loader that refuses every request leaving the machine."""
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -38,8 +39,18 @@ def browser():
         browser.close()
 
 
+# a page that only forwards the reader elsewhere (the book's index.html -> book/intro.html)
+_FORWARD = re.compile(r'<meta http-equiv="refresh" content="0; url=([^"]+)"', re.IGNORECASE)
+
+
 def open_page(browser, path: Path):
-    """Load one page from disk; return it with the list of requests that tried to leave it."""
+    """Load one page from disk; return it with the list of requests that tried to leave it.
+
+    A forwarding page is followed here, to the page a reader lands on, so that the page is not
+    navigated away while it is being checked."""
+    forward = _FORWARD.search(path.read_text(encoding="utf-8", errors="replace")[:2000])
+    if forward:
+        path = (path.parent / forward.group(1)).resolve()
     context = browser.new_context()
     outside = []
 
@@ -53,5 +64,9 @@ def open_page(browser, path: Path):
     context.route("**/*", only_local)
     page = context.new_page()
     page.goto(path.as_uri(), wait_until="load")
-    page.wait_for_load_state("networkidle")
+    # MathJax loads its components after "load"; its startup promise settles once they are in
+    # and the page is typeset. Waiting on it, rather than on Playwright's "networkidle" (500 ms
+    # without a request, which a busy 2-core CI machine once failed to see within 30 s), makes
+    # the wait end when the page is ready.
+    page.evaluate("() => window.MathJax?.startup?.promise?.then(() => true) ?? true")
     return page, outside

@@ -48,8 +48,6 @@ def test_every_table_fits_the_column_or_scrolls(browser):
     for path in book_pages():
         page, _ = open_page(browser, path)
         page.set_viewport_size(WINDOW)
-        # widths are final once MathJax has typeset the page's maths
-        page.evaluate("() => window.MathJax?.startup?.promise?.then(() => true) ?? true")
         article = page.locator("article.bd-article")
         if article.count():
             tables = article.evaluate(OVERFLOWING_TABLES)
