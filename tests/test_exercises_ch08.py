@@ -41,12 +41,12 @@ def guide(eps_c, eps_u, w):
     return (1 + w) * eps_c - w * eps_u
 
 
-def course_weight(w):
-    return w + 1
+def guided_x0(x_t, eps_c, eps_u, w, abar):
+    return (x_t - (1 - abar).sqrt() * guide(eps_c, eps_u, w)) / abar.sqrt()
 
 
 def test_guidance_checker():
-    assert check_guidance(guide, course_weight)
+    assert check_guidance(guide, guided_x0)
     wrong = {
         "course's convention": lambda c, u, w: u + w * (c - u),
         "check the signs": lambda c, u, w: (1 - w) * c + w * u,
@@ -56,15 +56,23 @@ def test_guidance_checker():
         "raised": lambda c, u, w: c.view(5, -1),
     }
     for hint, answer in wrong.items():
-        result = check_guidance(answer, course_weight)
+        result = check_guidance(answer, guided_x0)
         assert not result and hint in result.message, (hint, result)
-    wrong_weights = {
-        "the other way": lambda w: w - 1,
-        "match the coefficients": lambda w: w,
-        "return a number": lambda w: str(w + 1),
+
+    def x0_of(x_t, eps, abar):
+        return (x_t - (1 - abar).sqrt() * eps) / abar.sqrt()
+
+    wrong_x0 = {
+        "guided noise itself": lambda x, c, u, w, ab: guide(c, u, w),
+        "paper's w": lambda x, c, u, w, ab: x0_of(x, u, ab) + w * (x0_of(x, c, ab)
+                                                                  - x0_of(x, u, ab)),
+        "take square roots": lambda x, c, u, w, ab: (x - (1 - ab) * guide(c, u, w)) / ab,
+        "wrong clean-image estimate": lambda x, c, u, w, ab: guided_x0(x, c, u, w, ab) + 0.1,
+        "shape": lambda x, c, u, w, ab: guided_x0(x, c, u, w, ab)[0],
+        "raised": lambda x, c, u, w, ab: x.view(7, -1),
     }
-    for hint, weight in wrong_weights.items():
-        result = check_guidance(guide, weight)
+    for hint, answer in wrong_x0.items():
+        result = check_guidance(guide, answer)
         assert not result and hint in result.message, (hint, result)
 
 

@@ -120,9 +120,9 @@ def build_captioner(config: CaptionConfig, tokenizer) -> VisionEncoderDecoderMod
 def sincos_positions(side: int, dim: int) -> torch.Tensor:
     """2-D sine-cosine position embeddings (1, 1 + side * side, dim), [CLS] first (zeros).
 
-    ViT's own position embeddings start as small random numbers, and learning where a patch
-    sits took most of a training run: after 1,000 steps the model named colour, shape and size
-    but guessed row and column. Starting from these fixed waves (as MAE does, He et al. 2022),
+    ViT's own position embeddings start as small random numbers, so where a patch sits must
+    be learned from scratch, and a caption's row and column depend on nothing else. Starting
+    from these fixed waves (as MAE does, He et al. 2022),
     half of the channels encode the row, half the column, at several frequencies, so the
     decoder can read positions from the first step; training may still adjust them.
     """

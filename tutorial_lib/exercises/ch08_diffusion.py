@@ -59,15 +59,18 @@ def check_add_noise(add_noise_fn) -> CheckResult:
     return passed("your forward process matches diffusers' DDPMScheduler.add_noise")
 
 
-def check_guidance(guide_fn, course_weight_fn) -> CheckResult:
+def check_guidance(guide_fn, guided_x0_fn) -> CheckResult:
     """Exercise 8.2: guide_fn(eps_conditional, eps_unconditional, w) -> the classifier-free guided
-    noise prediction in Ho & Salimans' convention, (1 + w) eps_c - w eps_u, and
-    course_weight_fn(w) -> the course's weight giving the same prediction as
-    eps_u + w_course (eps_c - eps_u)."""
+    noise prediction in Ho & Salimans' convention, (1 + w) eps_c - w eps_u; and
+    guided_x0_fn(x_t, eps_conditional, eps_unconditional, w, abar_t) -> the clean-image estimate
+    that guided noise implies, (x_t - sqrt(1 - abar_t) eps_guided) / sqrt(abar_t), which equals
+    the course's guidance of the two clean-image estimates with weight 1 + w."""
     rng = torch.Generator().manual_seed(9)
-    eps_c, eps_u = torch.randn(2, 4, 3, 4, 4, generator=rng)
+    eps_c, eps_u, x_t = torch.randn(3, 4, 3, 4, 4, generator=rng)
+    abar = torch.tensor([0.9, 0.5, 0.1, 0.02]).view(-1, 1, 1, 1)
+    weights = (0.0, 0.5, 2.0)
     results = []
-    for w in (0.0, 0.5, 2.0):
+    for w in weights:
         answer, error = attempt(guide_fn, eps_c.clone(), eps_u.clone(), w)
         if error:
             return failed(error)
@@ -90,20 +93,40 @@ def check_guidance(guide_fn, course_weight_fn) -> CheckResult:
     for w, answer in results:
         if not torch.allclose(answer, (1 + w) * eps_c - w * eps_u, atol=1e-5):
             return failed(f"wrong result at w = {w}: expected (1 + w) eps_c - w eps_u")
-    for w, _ in results:
-        course_w, error = attempt(course_weight_fn, w)
+
+    def x0_of(eps):  # the forward process x_t = sqrt(abar) x0 + sqrt(1 - abar) eps, solved
+        return (x_t - (1 - abar).sqrt() * eps) / abar.sqrt()
+
+    wrong_x0 = {
+        "that is the guided noise itself; turn it into the clean image the forward process "
+        "implies": lambda w: (1 + w) * eps_c - w * eps_u,
+        "guiding the clean-image estimates with the paper's w gives the course's w = w, one "
+        "less than the weight that matches (1 + w) eps_c - w eps_u":
+            lambda w: x0_of(eps_u) + w * (x0_of(eps_c) - x0_of(eps_u)),
+        "take square roots: x_t = sqrt(abar) x0 + sqrt(1 - abar) eps":
+            lambda w: (x_t - (1 - abar) * ((1 + w) * eps_c - w * eps_u)) / abar,
+    }
+    x0_answers = []
+    for w in weights:
+        answer, error = attempt(guided_x0_fn, x_t.clone(), eps_c.clone(), eps_u.clone(), w,
+                                abar.clone())
         if error:
             return failed(error)
-        if not isinstance(course_w, (int, float)):
-            return failed(f"course_weight should return a number, got {type(course_w).__name__}")
-        if abs(course_w - (w - 1)) < 1e-9:
-            return failed("the mapping goes the other way: the course's w is one more than "
-                          "Ho & Salimans' (compare the coefficients of eps_c)")
-        if abs(course_w - (w + 1)) > 1e-9:
-            return failed(f"course_weight({w}) = {course_w}: write eps_u + w' (eps_c - eps_u) "
-                          "as a combination of eps_c and eps_u and match the coefficients")
-    return passed("Ho & Salimans' w = 0 is the conditional model, the course's w = 1; the two "
-                  "weights differ by exactly one")
+        answer, error = _as_tensor(answer, x_t.shape)
+        if error:
+            return failed(error)
+        x0_answers.append((w, answer))
+    for hint, wrong in wrong_x0.items():
+        if all(torch.allclose(answer, wrong(w), atol=1e-4) for w, answer in x0_answers):
+            return failed(hint)
+    for w, answer in x0_answers:
+        course = x0_of(eps_u) + (1 + w) * (x0_of(eps_c) - x0_of(eps_u))
+        if not torch.allclose(answer, course, atol=1e-4):
+            return failed(f"wrong clean-image estimate at w = {w}: solve the forward process "
+                          "for x0 and put in the guided noise")
+    return passed("guiding the noise with Ho & Salimans' w is guiding the clean-image estimate "
+                  "with the course's 1 + w: the combination is linear, so it does not matter "
+                  "which of the two the network predicts")
 
 
 def check_ddim_step(step_fn) -> CheckResult:
