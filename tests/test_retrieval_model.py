@@ -55,7 +55,7 @@ def test_same_scene_pairs_share_the_target():
     torch.testing.assert_close(contrastive_loss(images, texts, 7.0, positives), expected)
 
 
-def test_scene_ids_ignore_jitter_only():
+def test_scene_ids_ignore_everything_but_the_scene():
     sample = shapes.sample(300, seed=4, split="train")
     ids = scene_ids(sample.attrs)
     keys = [tuple(a.values()) for a in sample.attrs]

@@ -15,6 +15,7 @@ from tutorial_lib.data.shapes import (
     ROWS,
     SHAPES,
     SIZES,
+    _draw_scenes,
     all_captions,
     caption,
     caption_distribution,
@@ -22,13 +23,13 @@ from tutorial_lib.data.shapes import (
     combinations,
     parse_caption,
     render,
+    render_variations,
     sample,
     sample_captions,
 )
 from tutorial_lib.errors import BadInputError
 
 CENTERS = {"top": 8, "middle": 16, "bottom": 24, "left": 8, "center": 16, "right": 24}
-JITTERS = list(itertools.product((-1, 0, 1), repeat=2))
 ALL_COMBOS = combinations("train") + combinations("heldout")
 
 
@@ -48,6 +49,19 @@ def inside(shape, x, y, cx, cy, s):
     return abs(x - cx) + abs(y - cy) <= h
 
 
+def reference_render(a, offset=(0.0, 0.0), side=None, shift=(0, 0, 0)):
+    """The world-v2 spec, brute force over the whole image: a pixel's coverage is the share of
+    its 16 sample points at (k + 0.5) / 4 inside the shape; pixel = round(coverage x colour)."""
+    side = SIZES[a["size"]] if side is None else side
+    cx, cy = CENTERS[a["col"]] + offset[0], CENTERS[a["row"]] + offset[1]
+    points = (np.arange(128) + 0.5) / 4
+    y, x = np.meshgrid(points, points, indexing="ij")
+    hits = inside(a["shape"], x, y, cx, cy, side).reshape(32, 4, 32, 4).sum(axis=(1, 3))
+    color = np.clip(np.array(COLORS[a["color"]]) + np.array(shift), 0, 255)
+    return np.array([[[round(h / 16 * c) for c in color] for h in row] for row in hits],
+                    dtype=np.uint8)
+
+
 def lit(image):
     """Boolean mask of non-background pixels."""
     return image.any(axis=2)
@@ -64,55 +78,45 @@ def test_small_square_top_left_is_exact():
     np.testing.assert_array_equal(image, expected)
 
 
-def test_large_circle_matches_brute_force_count():
-    image = render(attrs(shape="circle", size="large", row="middle", col="center"))
-    count = sum(
-        (j + 0.5 - 16) ** 2 + (i + 0.5 - 16) ** 2 <= 7**2 for i in range(32) for j in range(32)
-    )
-    assert lit(image).sum() == count == 156  # 4 quadrants of 7+7+7+6+5+4+3
+def test_default_render_is_centred_mid_size_and_unshifted():
+    for a in ALL_COMBOS[::7]:
+        np.testing.assert_array_equal(render(a), reference_render(a))
+        np.testing.assert_array_equal(render(a), render(a, (0, 0), SIZES[a["size"]], (0, 0, 0)))
 
 
-def test_triangle_apex_and_base_rows():
-    mask = lit(render(attrs(shape="triangle")))  # small, centre (8, 8), box rows/cols 4..11
-    rows = np.flatnonzero(mask.any(axis=1))
-    assert rows[0] == 5 and rows[-1] == 11  # the apex point itself falls between pixel centres
-    assert np.flatnonzero(mask[5]).tolist() == [7, 8]
-    assert np.flatnonzero(mask[11]).tolist() == list(range(4, 12))
+def test_anti_aliased_edges_hold_the_covered_share_of_the_colour():
+    # a square of side 8 centred on a pixel centre: its edges cut pixels 12 and 20 in half
+    image = render(attrs(color="blue", row="middle", col="center"), offset=(0.5, 0.5), side=8)
+    assert (image[14, 14] == COLORS["blue"]).all()
+    assert image[16, 12].tolist() == [round(c / 2) for c in COLORS["blue"]]  # left edge
+    assert image[12, 20].tolist() == [round(c / 4) for c in COLORS["blue"]]  # a corner
+    assert lit(image).sum() == 9 * 9
 
 
-def test_diamond_rows():
-    mask = lit(render(attrs(shape="diamond", row="middle", col="center")))
-    widths = [int(mask[i].sum()) for i in range(32)]
-    assert widths[12:20] == [2, 4, 6, 8, 8, 6, 4, 2] and sum(widths) == 40
-    assert np.flatnonzero(mask[15]).tolist() == list(range(12, 20))
+@pytest.mark.parametrize("seed", range(6))
+def test_random_parameters_match_the_brute_force_spec(seed):
+    rng = np.random.default_rng(seed)
+    for a in ALL_COMBOS[seed::37]:
+        offset = tuple(rng.uniform(-1.5, 1.5, 2))
+        low = {"small": 7, "large": 13}[a["size"]]
+        side, shift = low + 2 * rng.uniform(), tuple(int(v) for v in rng.integers(-20, 21, 3))
+        np.testing.assert_array_equal(render(a, offset, side, shift),
+                                      reference_render(a, offset, side, shift))
 
 
-def test_jitter_shifts_by_exactly_one_pixel():
-    base = render(attrs(shape="triangle", size="large", row="middle", col="center"))
-    for dx, dy in JITTERS:
-        shifted = render(attrs(shape="triangle", size="large", row="middle", col="center"),
-                         jitter=(dx, dy))
-        np.testing.assert_array_equal(shifted, np.roll(base, (dy, dx), axis=(0, 1)))
+def test_extreme_parameters_are_clipped_to_the_frame_and_the_palette():
+    a = attrs(color="yellow", shape="square", size="large", row="bottom", col="right")
+    image = render(a, offset=(1.5, 1.5), side=15, color_shift=(20, 20, -20))
+    np.testing.assert_array_equal(image, reference_render(a, (1.5, 1.5), 15, (20, 20, -20)))
+    assert image[31, 31].tolist() == [250, 250, 5] and image[31].any(axis=1).sum() == 14
 
 
-@pytest.mark.parametrize("color", list(COLORS))
-def test_exact_colours_on_black(color):
-    image = render(attrs(color=color, shape="circle", size="large"))
-    mask = lit(image)
-    assert (image[mask] == COLORS[color]).all()
-    assert (image[~mask] == 0).all()
-
-
-def test_every_object_fits_in_the_frame():
-    # Pixel centres of a frame padded by 16 on every side: a clipped object would lose pixels.
-    y, x = np.mgrid[-16:48, -16:48] + 0.5
-    for shape, size, row, col in itertools.product(SHAPES, SIZES, ROWS, COLS):
-        for dx, dy in JITTERS:
-            image = render(attrs("blue", shape, size, row, col), jitter=(dx, dy))
-            cx, cy = CENTERS[col] + dx, CENTERS[row] + dy
-            expected = inside(shape, x, y, cx, cy, SIZES[size])
-            assert lit(image).sum() == expected.sum() > 0
-            np.testing.assert_array_equal(lit(image), expected[16:48, 16:48])
+def test_an_integer_offset_shifts_by_whole_pixels():
+    a = attrs(shape="triangle", size="large", row="middle", col="center")
+    base = render(a)
+    for dx, dy in itertools.product((-1, 0, 1), repeat=2):
+        np.testing.assert_array_equal(render(a, offset=(dx, dy)),
+                                      np.roll(base, (dy, dx), axis=(0, 1)))
 
 
 # ---------------------------------------------------------------- splits and sampling
@@ -138,8 +142,34 @@ def test_heldout_pairs_only_in_heldout():
 def test_sample_images_match_render():
     batch = sample(300, seed=4, split="heldout", lang="zh")
     assert batch.images.shape == (300, 32, 32, 3) and batch.images.dtype == np.uint8
-    for image, a in zip(batch.images, batch.attrs, strict=True):
-        assert any(np.array_equal(image, render(a, j)) for j in JITTERS)
+    scenes = _draw_scenes(300, 4, "heldout")
+    for i, (image, a) in enumerate(zip(batch.images, batch.attrs, strict=True)):
+        np.testing.assert_array_equal(image, render(
+            a, tuple(scenes.offset[i]), scenes.side[i], tuple(scenes.color_shift[i].tolist())))
+
+
+def test_continuous_parameters_fill_their_ranges():
+    scenes = _draw_scenes(20_000, 0, "train")
+    assert np.abs(scenes.offset).max() <= 1.5 and np.abs(scenes.offset).max() > 1.49
+    small = scenes.codes[:, 2] == 0
+    assert 7 <= scenes.side[small].min() < 7.01 and 8.99 < scenes.side[small].max() <= 9
+    assert 13 <= scenes.side[~small].min() < 13.01 and 14.99 < scenes.side[~small].max() <= 15
+    assert set(np.unique(scenes.color_shift)) == set(range(-20, 21))
+
+
+def test_no_picture_repeats_and_no_test_picture_is_a_training_one():
+    train = sample(20_000, seed=0).images
+    assert len({image.tobytes() for image in train}) / len(train) >= 0.999
+    seen = {image.tobytes() for image in train}
+    test = sample(1_000, seed=0, split="test").images
+    assert not any(image.tobytes() in seen for image in test)
+
+
+def test_render_variations_vary_one_scene():
+    a = attrs(shape="diamond", size="large", row="middle", col="right")
+    images = render_variations(a, 50, seed=3)
+    assert images.shape == (50, 32, 32, 3) and len({im.tobytes() for im in images}) == 50
+    np.testing.assert_array_equal(images, render_variations(a, 50, seed=3))
 
 
 def test_sample_is_deterministic_and_splits_differ():
@@ -262,8 +292,18 @@ def test_bad_inputs_raise_named_errors():
         render(attrs(row="up"))
     with pytest.raises(BadInputError, match="missing the key 'col'"):
         render({"color": "red", "shape": "circle", "size": "small", "row": "top"})
-    with pytest.raises(BadInputError, match="jitter dx=2"):
-        render(attrs(), jitter=(2, 0))
+    with pytest.raises(BadInputError, match=r"offset dx=2 is not allowed.*\[-1.5, 1.5\]"):
+        render(attrs(), offset=(2, 0))
+    with pytest.raises(BadInputError, match="offset must be 2 numbers"):
+        render(attrs(), offset=1.0)
+    with pytest.raises(BadInputError, match=r"side=12 is not allowed.*\[13.0, 15.0\]"):
+        render(attrs(size="large"), side=12)
+    with pytest.raises(BadInputError, match="color_shift g=2.5 is not allowed"):
+        render(attrs(), color_shift=(0, 2.5, 0))
+    with pytest.raises(BadInputError, match="color_shift b=21 is not allowed"):
+        render(attrs(), color_shift=(0, 0, 21))
+    with pytest.raises(BadInputError, match="n must be a positive int"):
+        render_variations(attrs(), 0)
     with pytest.raises(BadInputError, match="unknown color 'crimson'"):
         caption(attrs(color="crimson"), "zh")
     for n in (0, -3, 2.5, True, "10"):

@@ -323,13 +323,17 @@ def diversity_ratio(fake_images, fake_labels, real_images, real_labels) -> float
     return class_spread(fake_images, fake_labels, classes) / real_spread
 
 
+REAL_PER_SCENE = 32
+
+
 def scene_diversity(generated: np.ndarray, attrs: list[dict], per_prompt: int) -> float:
     """diversity_ratio of generated images grouped by scene (per_prompt consecutive images per
-    attribute dict) against real renders of each scene at all nine one-pixel jitters."""
+    attribute dict) against REAL_PER_SCENE real pictures of each scene, drawn as the world draws
+    them (offset, side and colour shift)."""
     labels = np.repeat(np.arange(len(attrs)), per_prompt)
-    jitters = [(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
-    real = np.stack([shapes.render(a, jitter) for a in attrs for jitter in jitters])
-    real_labels = np.repeat(np.arange(len(attrs)), len(jitters))
+    real = np.concatenate([shapes.render_variations(a, REAL_PER_SCENE, seed=i)
+                           for i, a in enumerate(attrs)])
+    real_labels = np.repeat(np.arange(len(attrs)), REAL_PER_SCENE)
     return diversity_ratio(generated, labels, real, real_labels)
 
 

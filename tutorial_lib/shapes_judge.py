@@ -5,12 +5,10 @@ its reading with what the prompt asked for. Its own accuracy on real images boun
 it gives, so `pretrained_shapes_judge()` reports it (`judge.test_accuracy`: all five attributes
 right) and the course holds it to at least 99.5%.
 
-The shapes world has only 432 attribute combinations and 9 one-pixel jitters, 3,888 distinct
-images. The judge trains on random draws from the train and held-out splits, so it can read the
+The judge trains on random draws from the train and held-out splits, so it can read the
 held-out colour-shape pairs as well; it never sees a generated image. It is tested on a fresh
-draw of the test and held-out splits; with so few distinct images that draw repeats images it
-has seen, so its test accuracy says that it reads the whole (finite) world correctly, which is
-what scoring generated images needs.
+draw of the test and held-out splits: pictures it has never seen (offsets, sides and colour
+shifts are continuous, so no picture repeats), of scenes it has.
 """
 
 from dataclasses import replace
@@ -24,7 +22,7 @@ from tutorial_lib.metrics import Judge, JudgeConfig, cached_judge, judge_predict
 from tutorial_lib.runtime import budget
 
 HEADS = ATTRIBUTE_CLASSES
-# no random shifts: position is one of the attributes, and the data already hold every jitter
+# no random shifts: position is one of the attributes, and the world already moves each object
 JUDGE_CONFIG = JudgeConfig(steps=600, batch_size=128, lr=3e-3, shift=0)
 FAST_JUDGE_STEPS = 30
 TRAIN_IMAGES = 20_000

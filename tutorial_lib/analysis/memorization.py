@@ -9,7 +9,8 @@ generated images closer to the training set than 95% of the held-out ones (Carli
 2023 use the same idea, with a stricter, patch-wise distance, on diffusion models).
 
 Contrast: `overfit_digit_gan()` trains chapter 3's recipe on a few dozen digits for long
-enough to memorise them.
+enough to memorise them. `shapes_memorization()` runs the same check on chapter 4's
+text-to-image GAN: in world version 2 no shapes picture repeats, so a copy would show.
 """
 
 from dataclasses import dataclass, replace
@@ -17,12 +18,17 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
+from tutorial_lib.data import shapes
 from tutorial_lib.data.mnist import mnist_split
+from tutorial_lib.data.prompts import EVAL_SEED, evaluation_prompts
 from tutorial_lib.errors import BadInputError
 from tutorial_lib.gan.digits import DEFAULT_CONFIG, cached_digit_gan
 from tutorial_lib.gan.nets import Generator
 from tutorial_lib.gan.train import GANConfig
 from tutorial_lib.runtime import budget
+from tutorial_lib.t2i.pipeline import pretrained_text_to_image, t2i_config
+from tutorial_lib.t2i.train import generate_from_conditions
+from tutorial_lib.text.encoders import text_encoder
 
 COPY_PERCENTILE = 5.0  # a "copy" is closer to the training set than 95% of unseen real images
 OVERFIT_FILE = "digit_gan_overfit.safetensors"
@@ -83,6 +89,16 @@ def memorization_report(generated, train, heldout) -> MemorizationReport:
                               float(np.mean(gen_d < threshold)), threshold)
 
 
+def verdict(report: MemorizationReport, things: str = "digits") -> str:
+    """The check's result in words: new images at a median ratio of at least 0.8 with at most
+    a tenth copies (the targets the course holds its generators to), copies below 0.5."""
+    if report.median_ratio >= 0.8 and report.copies <= 0.1:
+        return f"makes new {things}"
+    if report.median_ratio < 0.5:
+        return f"reproduces its training {things}"
+    return f"sits closer to its training set than unseen {things} do"
+
+
 def overfit_config() -> GANConfig:
     """Chapter 3's recipe without the mode-seeking term (it pushes samples apart, which is
     the opposite of copying), for a long run on a tiny training set."""
@@ -101,6 +117,20 @@ def overfit_digit_gan(progress: bool = True) -> Generator:
     """A conditional digit GAN trained on 30 digits until it copies them; cached."""
     images, labels = overfit_training_set()
     return cached_digit_gan(OVERFIT_FILE, overfit_config(), images, labels, progress)
+
+
+def shapes_memorization(n_prompts: int = 200, seed: int = 0) -> MemorizationReport:
+    """The check for chapter 4's default text-to-image GAN: one image for each of n_prompts
+    seen-scene test prompts, against the GAN's own training pictures; held out: as many fresh
+    test-split pictures, of the same scenes, that no model trained on."""
+    config = t2i_config()
+    train = shapes.sample(config.train_images, seed=config.seed, split="train",
+                          lang="both").images
+    prompts, _ = evaluation_prompts("seen", n_prompts)
+    generated = generate_from_conditions(pretrained_text_to_image(progress=False),
+                                         text_encoder("bilingual")(prompts), seed)
+    heldout = shapes.sample(n_prompts, seed=EVAL_SEED + 2, split="test").images
+    return memorization_report(generated, train, heldout)
 
 
 def memorization_numbers(per_digit: int = 100, seed: int = 0) -> dict[str, MemorizationReport]:

@@ -5,7 +5,7 @@ retrieval search and the assisted loop, so they all refuse the same things with 
 message. `evaluation_prompts` are the fixed prompts of the four evaluation splits:
 
 - seen: captions of the test split, whose attribute combinations the generators trained on
-  (but fresh captions and jitters);
+  (but fresh captions, and pictures no model trained on);
 - heldout_pairs: captions of the four colour-shape pairs no training image shows;
 - chinese: Chinese captions of the test split;
 - paraphrase: English paraphrases in words absent from every template (`data.paraphrases`).

@@ -5,8 +5,11 @@ column), so a caption says everything there is to know about its image. Four col
 never appear in the train and test splits; the "heldout" split contains only them, which lets
 later chapters ask whether a model composes "blue" and "triangle" it has only seen apart.
 
-Rendering is exact and fast: every possible image is computed once, and a batch of images is
-one fancy-indexing lookup. The caption grammar lives in captions.py.
+The caption says everything about the scene, but not everything about the picture (world
+version 2): the centre moves up to 1.5 pixels from its cell centre, the box side varies within
+its size, the colour shifts a little per channel, and edges are anti-aliased (4x4 supersampled
+coverage). These are continuous, so no two drawn pictures repeat, and a test image is never
+one a model trained on. The caption grammar lives in captions.py.
 """
 
 import functools
@@ -29,7 +32,8 @@ from tutorial_lib.errors import BadInputError
 
 __all__ = [
     "COLORS", "SHAPES", "SIZES", "ROWS", "COLS", "HELDOUT_PAIRS", "SPLITS", "LANGS", "IMAGE_SIZE",
-    "ShapesSample", "render", "sample", "sample_captions", "combinations", "caption",
+    "ShapesSample", "render", "render_variations", "sample", "sample_captions", "combinations",
+    "caption",
     "all_captions", "parse_caption", "caption_entropy", "caption_distribution",
     "parallel_captions", "world_fingerprint",
 ]
@@ -44,7 +48,10 @@ COLORS = {
     "magenta": (230, 25, 230),
 }
 SHAPES = ("circle", "square", "triangle", "diamond")
-SIZES = {"small": 8, "large": 14}  # side of the bounding box in pixels
+SIZES = {"small": 8, "large": 14}  # mid side of the bounding box in pixels
+SIDES = {"small": (7.0, 9.0), "large": (13.0, 15.0)}  # the side is uniform in this range
+MAX_OFFSET = 1.5  # the centre moves uniformly up to this many pixels along each axis
+MAX_COLOR_SHIFT = 20  # each channel of the colour moves by a uniform integer up to this
 ROWS = ("top", "middle", "bottom")
 COLS = ("left", "center", "right")
 CELL_CENTERS = (8, 16, 24)  # pixel coordinate of the centre of row/col 0, 1, 2
@@ -77,42 +84,69 @@ def _index(what, value, allowed):
     return allowed.index(value)
 
 
-def _shape_mask(shape, side, cx, cy):
-    """Boolean (32, 32) mask: pixels whose centre lies inside the shape, boundary included."""
-    y, x = np.mgrid[0:IMAGE_SIZE, 0:IMAGE_SIZE] + 0.5  # pixel centres; all values are exact
-    dx, dy, h = x - cx, y - cy, side / 2
-    if shape == "circle":
+def _inside(shape, dx, dy, h):
+    """Whether points at (dx, dy) from the centre lie inside the shape of half-side h; the
+    boundary counts as inside."""
+    if shape == 0:  # circle
         return dx**2 + dy**2 <= h**2
-    if shape == "square":
+    if shape == 1:  # square
         return (np.abs(dx) <= h) & (np.abs(dy) <= h)
-    if shape == "triangle":  # apex at the top centre, base on the bottom edge of the box
+    if shape == 2:  # triangle: apex at the top centre, base on the bottom edge of the box
         return (dy <= h) & (np.abs(dx) <= (dy + h) / 2)
     return np.abs(dx) + np.abs(dy) <= h  # diamond
 
 
-@functools.cache
-def _image_table():
-    """Every possible image (3888, 12 MB), indexed [shape, size, 3*row+dy+1, 3*col+dx+1, color].
-
-    Painting a batch is then a single fancy-indexing copy, several times faster than masking
-    and colouring each batch anew.
-    """
-    centers = [c + d for c in CELL_CENTERS for d in (-1, 0, 1)]
-    masks = np.array([
-        [[[_shape_mask(shape, side, cx, cy) for cx in centers] for cy in centers]
-         for side in SIZES.values()]
-        for shape in SHAPES
-    ])
-    # bool * uint8 stays uint8: the colour where the mask is set, exact black elsewhere.
-    table = masks[..., None, :, :, None] * _PALETTE[:, None, None, :]
-    table.flags.writeable = False
-    return table
+# Anti-aliasing: a pixel's coverage is the share of its SUPERSAMPLE x SUPERSAMPLE sample points
+# inside the shape. A shape never spans more than 17 pixels, so each one is drawn in a WINDOW-
+# pixel square around its centre instead of over the whole image (a third of the points).
+SUPERSAMPLE = 4
+WINDOW = 18
+_SUBPIXEL = (np.arange(WINDOW * SUPERSAMPLE) + 0.5) / SUPERSAMPLE  # exact binary fractions
 
 
-def _paint(codes, jitter):
-    """Images for integer attribute codes (n, 5: color shape size row col) and jitter (n, 2)."""
-    return _image_table()[codes[:, 1], codes[:, 2], 3 * codes[:, 3] + jitter[:, 1] + 1,
-                          3 * codes[:, 4] + jitter[:, 0] + 1, codes[:, 0]]
+class Scenes(NamedTuple):
+    """Integer attribute codes (n, 5: color shape size row col) and the continuous rest of each
+    picture: centre offset (n, 2: dx dy, pixels), box side (n,) and colour shift (n, 3)."""
+
+    codes: np.ndarray
+    offset: np.ndarray
+    side: np.ndarray
+    color_shift: np.ndarray
+
+
+def _paint(scenes, chunk=2048):
+    """The uint8 (n, 32, 32, 3) images of a batch of scenes."""
+    n = len(scenes.codes)
+    images = np.zeros((n, IMAGE_SIZE, IMAGE_SIZE, 3), np.uint8)
+    for lo in range(0, n, chunk):
+        part = Scenes(*(field[lo:lo + chunk] for field in scenes))
+        _paint_into(images[lo:lo + chunk], part)
+    return images
+
+
+def _paint_into(images, scenes):
+    """Draw scenes into images (zeros) in place: coverage in a window, times the colour."""
+    codes, offset, side, shift = scenes
+    centers = np.asarray(CELL_CENTERS, float)
+    cx, cy = centers[codes[:, 4]] + offset[:, 0], centers[codes[:, 3]] + offset[:, 1]
+    # window origins: floor(c) - 8 <= c - 7.5 - 0.5 and origin + 18 > c + 9 cover any shape
+    ox = np.clip(np.floor(cx).astype(int) - 8, 0, IMAGE_SIZE - WINDOW)
+    oy = np.clip(np.floor(cy).astype(int) - 8, 0, IMAGE_SIZE - WINDOW)
+    dx = (ox - cx)[:, None, None] + _SUBPIXEL[None, None, :]
+    dy = (oy - cy)[:, None, None] + _SUBPIXEL[None, :, None]
+    half = (side / 2)[:, None, None]
+    inside = np.zeros((len(codes), WINDOW * SUPERSAMPLE, WINDOW * SUPERSAMPLE), bool)
+    for shape in range(len(SHAPES)):
+        rows = codes[:, 1] == shape
+        if rows.any():
+            inside[rows] = _inside(shape, dx[rows], dy[rows], half[rows])
+    hits = inside.reshape(len(codes), WINDOW, SUPERSAMPLE, WINDOW, SUPERSAMPLE).sum(axis=(2, 4))
+    color = np.clip(_PALETTE[codes[:, 0]].astype(int) + shift, 0, 255)
+    # round(coverage x colour) with coverage = hits / 16: exact in floating point, then rounded
+    window = np.rint(hits[..., None] * color[:, None, None, :] / SUPERSAMPLE**2)
+    rows = oy[:, None, None] + np.arange(WINDOW)[None, :, None]
+    cols = ox[:, None, None] + np.arange(WINDOW)[None, None, :]
+    images[np.arange(len(codes))[:, None, None], rows, cols] = window.astype(np.uint8)
 
 
 def _encode(attrs):
@@ -130,22 +164,70 @@ def _decode(codes):
     return {key: allowed[code] for (key, allowed), code in zip(ATTRIBUTES, codes, strict=True)}
 
 
-def _check_jitter(jitter):
-    """(dx, dy) as ints, each in {-1, 0, 1}."""
+def _real(name, value, low, high):
+    """value as a float in [low, high], or BadInputError naming it and the range."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) \
+            or not low <= value <= high:
+        raise BadInputError(f"{name}={value!r} is not allowed; expected a number in "
+                            f"[{low}, {high}]")
+    return float(value)
+
+
+def _pair(name, value, size):
+    """value unpacked as a sequence of size items, or BadInputError naming it."""
     try:
-        dx, dy = jitter
-    except (TypeError, ValueError):
-        raise BadInputError(f"jitter must be a pair (dx, dy), got {jitter!r}") from None
-    for name, d in (("dx", dx), ("dy", dy)):
-        if isinstance(d, bool) or not isinstance(d, numbers.Integral) or d not in (-1, 0, 1):
-            raise BadInputError(f"jitter {name}={d!r} is not allowed; expected one of -1, 0, 1")
-    return int(dx), int(dy)
+        items = tuple(value)
+    except TypeError:
+        items = ()
+    if len(items) != size:
+        raise BadInputError(f"{name} must be {size} numbers, got {value!r}")
+    return items
 
 
-def render(attrs, jitter=(0, 0)):
-    """The uint8 (32, 32, 3) image of attrs, shifted by jitter=(dx, dy) pixels (x = column)."""
-    codes = np.array([_encode(attrs)])
-    return _paint(codes, np.array([_check_jitter(jitter)]))[0]
+def render(attrs, offset=(0.0, 0.0), side=None, color_shift=(0, 0, 0)):
+    """The uint8 (32, 32, 3) image of attrs with its continuous parameters given explicitly.
+
+    offset=(dx, dy) moves the centre from its cell centre (x = column), each in
+    [-MAX_OFFSET, MAX_OFFSET] pixels; side is the bounding box's side within the size's range
+    (default: the middle of it); color_shift adds one integer in [-MAX_COLOR_SHIFT,
+    MAX_COLOR_SHIFT] to each channel of the palette colour. The defaults give the centred,
+    mid-size, unshifted picture.
+    """
+    codes = _encode(attrs)
+    dx, dy = (_real(f"offset {axis}", d, -MAX_OFFSET, MAX_OFFSET)
+              for axis, d in zip(("dx", "dy"), _pair("offset", offset, 2), strict=True))
+    low, high = SIDES[attrs["size"]]
+    side = (low + high) / 2 if side is None else _real("side", side, low, high)
+    shift = []
+    for channel, s in zip("rgb", _pair("color_shift", color_shift, 3), strict=True):
+        if isinstance(s, bool) or not isinstance(s, numbers.Integral) \
+                or abs(s) > MAX_COLOR_SHIFT:
+            raise BadInputError(f"color_shift {channel}={s!r} is not allowed; expected an int "
+                                f"in [-{MAX_COLOR_SHIFT}, {MAX_COLOR_SHIFT}]")
+        shift.append(int(s))
+    scenes = Scenes(np.array([codes]), np.array([[dx, dy]]), np.array([side]),
+                    np.array([shift]))
+    return _paint(scenes)[0]
+
+
+def _random_scenes(codes, rng):
+    """Scenes for attribute codes with the continuous parameters drawn from rng: offset and
+    side uniform, colour shift a uniform integer per channel."""
+    n = len(codes)
+    offset = rng.uniform(-MAX_OFFSET, MAX_OFFSET, size=(n, 2))
+    ranges = np.array([SIDES[size] for size in SIZES])[codes[:, 2]]
+    side = ranges[:, 0] + rng.uniform(size=n) * (ranges[:, 1] - ranges[:, 0])
+    shift = rng.integers(-MAX_COLOR_SHIFT, MAX_COLOR_SHIFT + 1, size=(n, 3))
+    return Scenes(codes, offset, side, shift)
+
+
+def render_variations(attrs, n, seed=0):
+    """n real pictures of one scene (attribute dict), its continuous parameters drawn as
+    sample draws them: what "the variety of a scene" means when a generator is judged."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n <= 0:
+        raise BadInputError(f"n must be a positive int, got {n!r}")
+    codes = np.repeat(np.array([_encode(attrs)]), n, axis=0)
+    return _paint(_random_scenes(codes, np.random.default_rng([seed, 99])))
 
 
 @functools.cache
@@ -178,11 +260,10 @@ def _check_request(n, seed, split, lang):
 
 
 def _draw_scenes(n, seed, split):
-    """Attribute codes and jitter from a stream that depends only on (seed, split)."""
+    """Scenes from a stream that depends only on (seed, split)."""
     rng = np.random.default_rng([seed, SPLITS.index(split), 0])
     codes = _split_codes(split)[rng.integers(len(_split_codes(split)), size=n)]
-    jitter = rng.integers(-1, 2, size=(n, 2))
-    return codes, jitter
+    return _random_scenes(codes, rng)
 
 
 def _draw_captions(attrs, seed, split, lang):
@@ -194,15 +275,15 @@ def _draw_captions(attrs, seed, split, lang):
 def sample(n, seed=0, split="train", lang="en"):
     """n random captioned images of a split; lang is 'en', 'zh' or 'both' (a coin flip each)."""
     _check_request(n, seed, split, lang)
-    codes, jitter = _draw_scenes(n, seed, split)
-    attrs = [_decode(c) for c in codes.tolist()]
-    return ShapesSample(_paint(codes, jitter), attrs, _draw_captions(attrs, seed, split, lang))
+    scenes = _draw_scenes(n, seed, split)
+    attrs = [_decode(c) for c in scenes.codes.tolist()]
+    return ShapesSample(_paint(scenes), attrs, _draw_captions(attrs, seed, split, lang))
 
 
 def sample_captions(n, seed=0, split="train", lang="en"):
     """The captions of sample(n, seed, split, lang) without rendering the images."""
     _check_request(n, seed, split, lang)
-    codes, _ = _draw_scenes(n, seed, split)
+    codes = _draw_scenes(n, seed, split).codes
     return _draw_captions([_decode(c) for c in codes.tolist()], seed, split, lang)
 
 
@@ -248,10 +329,12 @@ def parallel_captions(split, lang):
 
 @functools.cache
 def world_fingerprint():
-    """A short identity of the shapes world as it is drawn, captioned and sampled now: every
-    possible image and a probe sample of each split, hashed. Models trained on the world name
-    it as their data, so a change to the world retrains them."""
+    """A short identity of the shapes world as it is drawn, captioned and sampled now: the
+    default picture of every scene and a probe sample of each split, hashed. Models trained on
+    the world name it as their data, so a change to the world retrains them."""
     from tutorial_lib.model_cache import fingerprint  # here: drawing shapes needs no torch
 
+    defaults = [render(a) for split in ("train", "heldout") for a in combinations(split)]
     probes = [sample(64, seed=0, split=split, lang="both") for split in SPLITS]
-    return fingerprint(_image_table(), *[p.images for p in probes], [p.captions for p in probes])
+    return fingerprint(np.stack(defaults), *[p.images for p in probes],
+                       [p.captions for p in probes])

@@ -1,8 +1,9 @@
 """Scoring the dual encoder: retrieval Recall@k, zero-shot classification and tagging.
 
-Everything is measured on a gallery of test-split images (fresh draws and jitters; the model
-trained on other draws of the same 360 scenes). A gallery image is *relevant* to a query when
-its five attributes (colour, shape, size, row, column) equal the query's scene.
+Everything is measured on a gallery of test-split images (pictures the model never saw, of
+the same 360 scenes it trained on: offsets, sides and colour shifts are continuous). A gallery
+image is *relevant* to a query when its five attributes (colour, shape, size, row, column) equal
+the query's scene.
 """
 
 

@@ -60,7 +60,7 @@ class CaptionBank:
 
 def scene_ids(attrs: list[dict]) -> np.ndarray:
     """One integer per image, equal exactly when two images show the same scene (all five
-    attributes equal; the one-pixel jitter does not count)."""
+    attributes equal; offset, side and colour shift do not count)."""
     keys = [tuple(a[key] for key, _ in shapes.ATTRIBUTES) for a in attrs]
     return np.unique(keys, axis=0, return_inverse=True)[1].reshape(-1)
 

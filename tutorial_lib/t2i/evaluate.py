@@ -56,7 +56,7 @@ def variety_scores(generator, encoder, judge: Judge, prompts_per_split: int = 50
     """Does one prompt give varied images (no collapse), and do they look like real ones?
 
     diversity: per-pixel spread among a prompt's images over the same among real images of
-    its scene (1 = as varied as real; real scenes vary only by a one-pixel jitter);
+    its scene (1 = as varied as real: offset, side and colour shift);
     fid_ratio: FID in the judge's feature space, generated vs real test images, over that
     between two halves of the real images.
     """
