@@ -1,14 +1,20 @@
 """The memorisation check: exact nearest neighbours, and it tells copies from new images."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from tutorial_lib.analysis.memorization import (
     OVERFIT_PER_DIGIT,
+    MemorizationReport,
     memorization_report,
     nearest_neighbours,
     overfit_training_set,
+    shapes_memorization,
+    verdict,
 )
+from tutorial_lib.data import shapes
 from tutorial_lib.errors import BadInputError
 
 
@@ -33,6 +39,36 @@ def test_copies_score_near_zero_and_fresh_images_near_one(mnist_data):
     assert 0.9 < fresh.median_ratio < 1.1
     assert fresh.copies < 0.15  # ~0.05 by construction of the threshold
     assert copier.generated_neighbour[:10].tolist() == list(range(10))
+
+
+def test_fresh_shapes_pictures_are_new_and_copies_are_not():
+    train = shapes.sample(3000, seed=0, split="train").images
+    heldout = shapes.sample(200, seed=1, split="test").images
+    fresh = memorization_report(shapes.sample(200, seed=2, split="test").images, train, heldout)
+    assert fresh.copies < 0.15 and 0.8 < fresh.median_ratio < 1.25
+    assert verdict(fresh, "pictures") == "makes new pictures"
+    copier = memorization_report(train[:200], train, heldout)
+    assert verdict(copier, "pictures") == "reproduces its training pictures"
+
+
+def _report(median_ratio: float, copies: float) -> MemorizationReport:
+    report = memorization_report(np.zeros((2, 4, 4), np.uint8), np.ones((3, 4, 4), np.uint8),
+                                 np.ones((2, 4, 4), np.uint8))
+    return dataclasses.replace(report, median_ratio=median_ratio, copies=copies)
+
+
+def test_verdict_words_follow_the_thresholds():
+    assert verdict(_report(0.9, 0.05)) == "makes new digits"
+    assert verdict(_report(0.9, 0.3)).startswith("sits closer")
+    assert verdict(_report(0.6, 0.0)).startswith("sits closer")
+    assert verdict(_report(0.4, 0.0)) == "reproduces its training digits"
+
+
+def test_shapes_check_runs_on_chapter_4s_gan(monkeypatch):
+    monkeypatch.setenv("TUTORIAL_FAST", "1")
+    report = shapes_memorization(n_prompts=12)
+    assert len(report.generated_distance) == 12
+    assert report.median_ratio > 0 and 0 <= report.copies <= 1
 
 
 def test_overfit_training_set_has_every_digit(mnist_data):

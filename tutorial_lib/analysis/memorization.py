@@ -119,13 +119,19 @@ def overfit_digit_gan(progress: bool = True) -> Generator:
     return cached_digit_gan(OVERFIT_FILE, overfit_config(), images, labels, progress)
 
 
+def t2i_training_pictures() -> np.ndarray:
+    """The pictures chapter 4's default text-to-image GAN trained on, in its training order."""
+    config = t2i_config()
+    return shapes.sample(config.train_images, seed=config.seed, split="train",
+                         lang="both").images
+
+
 def shapes_memorization(n_prompts: int = 200, seed: int = 0) -> MemorizationReport:
     """The check for chapter 4's default text-to-image GAN: one image for each of n_prompts
-    seen-scene test prompts, against the GAN's own training pictures; held out: as many fresh
-    test-split pictures, of the same scenes, that no model trained on."""
-    config = t2i_config()
-    train = shapes.sample(config.train_images, seed=config.seed, split="train",
-                          lang="both").images
+    seen-scene test prompts, against the GAN's own training pictures (t2i_training_pictures;
+    generated_neighbour indexes them); held out: as many fresh test-split pictures, of the
+    same scenes, that no model trained on."""
+    train = t2i_training_pictures()
     prompts, _ = evaluation_prompts("seen", n_prompts)
     generated = generate_from_conditions(pretrained_text_to_image(progress=False),
                                          text_encoder("bilingual")(prompts), seed)
