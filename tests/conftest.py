@@ -6,6 +6,17 @@ import pytest
 matplotlib.use("Agg")  # tests draw figures without a screen
 
 
+# Fixtures that train a model at full budget (15-45 s each): a test using one is slow.
+SLOW_FIXTURES = {"shapes_judge", "bilingual", "trained", "short_run"}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark every test that uses a slow fixture as slow, so `pytest -m "not slow"` skips it."""
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def isolated_cache(tmp_path, monkeypatch):
     """Point TUTORIAL_CACHE at a fresh folder so tests never read or write the user's models."""

@@ -31,6 +31,7 @@ def test_requests_are_fixed_and_name_test_scenes():
         requests(3, "fr")
 
 
+@pytest.mark.slow
 def test_reader_route_reads_grammar_captions_back(fast):
     # English goes through MiniLM, at full strength even in fast mode
     scenes = shapes.combinations("test")[::12]
@@ -39,6 +40,7 @@ def test_reader_route_reads_grammar_captions_back(fast):
     assert parse_caption(rewrite.canonical_captions("左上角有一个小的红色圆形", "reader")[0])
 
 
+@pytest.mark.slow
 def test_option_logprobs_equal_scoring_each_whole_sequence():
     tokenizer, model = load_causal_lm("smollm2")
     prefix = tokenizer("a small red circle at the", return_tensors="pt")["input_ids"]
@@ -70,6 +72,7 @@ def test_rewrite_bad_input(args, message):
         rewrite.canonical_captions(*args)
 
 
+@pytest.mark.slow
 def test_loop_draws_captions_and_checks(fast):
     results = loop.assist(["a small red circle at the top left", "一个大的蓝色正方形在正中间"], n=2)
     assert [r.caption for r in results] == ["a small red circle at the top left",

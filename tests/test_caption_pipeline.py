@@ -27,6 +27,7 @@ def fast(monkeypatch, module_cache):
     monkeypatch.setenv("TUTORIAL_CACHE", str(module_cache))
 
 
+@pytest.mark.slow
 def test_cache_round_trip_gives_identical_captions(fast, module_cache):
     path = module_cache / "fast" / pipeline.MODEL_FILE
     assert not path.exists()

@@ -4,8 +4,11 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from tutorial_lib.data import shapes
+
+pytestmark = pytest.mark.slow  # every test starts Python, torch and often a training run
 
 
 def run_cli(*args):

@@ -53,6 +53,7 @@ def test_prompt_longer_than_the_context_is_refused(smollm2):
         complete("word " * 9000, max_new_tokens=5)
 
 
+@pytest.mark.slow
 def test_cli_completes_a_caption_with_the_tiny_model(tmp_path):
     env = {"TUTORIAL_FAST": "1", "TUTORIAL_CACHE": str(tmp_path), "PATH": "/usr/bin:/bin"}
     result = subprocess.run([sys.executable, "-m", "tutorial_lib", "complete", "a small red",

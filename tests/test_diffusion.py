@@ -80,6 +80,7 @@ def test_guidance_interpolates_and_extrapolates():
                                unconditional + 3 * (conditional - unconditional))
 
 
+@pytest.mark.slow
 def test_training_is_deterministic_and_the_loss_falls():
     encoder = OneHotEncoder()
     first = train_diffusion(encoder, TINY, progress=False)

@@ -36,6 +36,7 @@ def test_ring_samples_sit_on_the_modes():
     assert result["modes_covered"] == 8 and result["high_quality"] > 0.99
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_gradient_penalty_gan_covers_the_ring_on_every_seed(seed):
     run = train_toy_gan(ToyConfig(gp_weight=GP_WEIGHT, seed=seed), progress=False)

@@ -7,9 +7,9 @@ import torch
 
 from tutorial_lib.errors import BadInputError
 from tutorial_lib.gan import train
-from tutorial_lib.gan.train import GANConfig, mode_seeking_loss, train_gan
+from tutorial_lib.gan.train import GANConfig, train_gan
 from tutorial_lib.metrics import JudgeConfig, judge_accuracy, train_judge
-from tutorial_lib.training import DivergenceError
+from tutorial_lib.training import DivergenceError, mode_seeking_loss
 
 SHORT = GANConfig(lr=1e-3, steps=400, snapshot_every=100, snapshot_per_class=4)
 

@@ -27,6 +27,7 @@ def fast(isolated_cache, shared_cache, monkeypatch):
     monkeypatch.setenv("TUTORIAL_CACHE", str(shared_cache))
 
 
+@pytest.mark.slow
 def test_search_ranks_the_gallery_best_first():
     found = pipeline.search("a large blue square in the center", GALLERY, k=5)
     assert len(found) == 5 == len(set(found)) and all(0 <= i < 40 for i in found)

@@ -72,6 +72,7 @@ def fast_text_to_image(monkeypatch):
     monkeypatch.setattr(pipeline, "FAST_STEPS", 4)  # the pictures' contents are not under test
 
 
+@pytest.mark.slow
 def test_prompt_panel_takes_any_prompt_and_explains_bad_ones(fast_text_to_image):
     panel = prompt_panel(count=3)
     prompt, seed, message, picture = panel.children
@@ -88,6 +89,7 @@ def test_prompt_panel_takes_any_prompt_and_explains_bad_ones(fast_text_to_image)
     assert message.value == "" and picture.layout.display is None
 
 
+@pytest.mark.slow
 def test_prompt_fallback_labels_every_image_with_the_judges_reading(fast_text_to_image):
     figure = prompt_panel_fallback(["a red circle at the top left", "红色圆形"], count=3)
     axes = [ax for ax in figure.axes if ax.images]

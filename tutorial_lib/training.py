@@ -1,5 +1,6 @@
 """A small, reusable training loop: progress bar, loss history, time budget, NaN guard; and
-the exponential moving average (EMA) of weights that the course's generators are sampled from.
+the exponential moving average (EMA) of weights that the course's generators are sampled from;
+and the mode-seeking term that GAN generators (chapters 3 and 4) add to their loss.
 
 Every model in the course (language models, GANs, encoders) trains with the same loop, so a
 chapter only has to write the part that differs: one optimisation step.
@@ -99,3 +100,13 @@ def update_ema(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> No
         ema_param.lerp_(param, 1 - decay)
     for ema_buffer, buffer in zip(ema.buffers(), model.buffers(), strict=True):
         ema_buffer.copy_(buffer)
+
+
+def mode_seeking_loss(fake: torch.Tensor, z: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
+    """MSGAN's regulariser: 1 / (mean|G(z1) - G(z2)| / mean|z1 - z2| + eps), where the first
+    and second halves of the batch are the pairs (z1, z2) with the same labels. Minimising it
+    pushes images apart as their noise vectors are, so z cannot be ignored."""
+    fake_1, fake_2 = fake.chunk(2)
+    z_1, z_2 = z.chunk(2)
+    ratio = (fake_1 - fake_2).abs().mean() / (z_1 - z_2).abs().mean()
+    return 1 / (ratio + eps)

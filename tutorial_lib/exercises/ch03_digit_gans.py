@@ -4,8 +4,9 @@ import numpy as np
 import torch
 
 from tutorial_lib.exercises import CheckResult, attempt, failed, passed
-from tutorial_lib.gan.train import mode_seeking_loss, slerp
+from tutorial_lib.gan.train import slerp
 from tutorial_lib.metrics import class_spread
+from tutorial_lib.training import mode_seeking_loss
 
 
 def check_slerp(slerp_fn) -> CheckResult:

@@ -22,7 +22,7 @@ from tutorial_lib.errors import BadInputError
 from tutorial_lib.gan.losses import get_losses
 from tutorial_lib.gan.nets import IMAGE_SIZE, Discriminator, Generator
 from tutorial_lib.runtime import seed_everything
-from tutorial_lib.training import History, train_loop, update_ema
+from tutorial_lib.training import History, mode_seeking_loss, train_loop, update_ema
 
 
 @dataclass
@@ -98,16 +98,6 @@ def slerp(z0: torch.Tensor, z1: torch.Tensor, steps: int) -> torch.Tensor:
     if omega < 1e-4:  # (nearly) parallel vectors: the arc is the straight line
         return (1 - t) * z0 + t * z1
     return (torch.sin((1 - t) * omega) * z0 + torch.sin(t * omega) * z1) / torch.sin(omega)
-
-
-def mode_seeking_loss(fake: torch.Tensor, z: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
-    """MSGAN's regulariser: 1 / (mean|G(z1) - G(z2)| / mean|z1 - z2| + eps), where the first
-    and second halves of the batch are the pairs (z1, z2) with the same labels. Minimising it
-    pushes images apart as their noise vectors are, so z cannot be ignored."""
-    fake_1, fake_2 = fake.chunk(2)
-    z_1, z_2 = z.chunk(2)
-    ratio = (fake_1 - fake_2).abs().mean() / (z_1 - z_2).abs().mean()
-    return 1 / (ratio + eps)
 
 
 @dataclass
