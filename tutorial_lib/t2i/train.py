@@ -38,8 +38,8 @@ class T2IConfig:
     (spectral normalisation, the usual cure, learns too slowly for this budget); the best
     validation snapshot guards against a run whose last weights are not its best.
     `mode_seeking` weighs chapter 3's mode-seeking term (0 turns it off): the generator's batch
-    is then pairs of noise vectors with the same caption. Without it the generator learns to
-    ignore its noise and draws nearly one picture per caption; the weight is small because the
+    is then pairs of noise vectors with the same caption. Without it the generator uses little
+    of its noise and draws little of a scene's real variety; the weight is small because the
     term's gradient grows as 1/ratio^2, and larger weights spread a caption's images past the
     real variety of its scene at the cost of drawing the scene right. `make bench` measures
     the result (t2i_diversity, t2i_seen_all_correct).
