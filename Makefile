@@ -48,13 +48,19 @@ system-deps:
 lint: venv
 	$(BIN)/ruff check .
 
+# Two workers, one torch thread each: the tests are small models, which keep two processes
+# busier than one process with two threads (conftest.py shares the run's trained models).
+XDIST := -n 2 --dist loadgroup
+
 unit: venv
-	$(OFFLINE) $(BIN)/pytest tests -q --ignore=tests/browser
+	$(OFFLINE) $(BIN)/pytest tests -q --ignore=tests/browser $(XDIST)
 
 # nbval's run of each chapter is stored in the fast book's execution cache (jupyter-cache), so
 # the fast book build that follows executes no chapter a second time.
+# Two chapters at a time (each on one worker, one torch thread in its kernel).
 nbval: venv
-	$(OFFLINE) env TUTORIAL_FAST=1 $(BOOK_ENV) $(BIN)/pytest --nbval-lax $(CHAPTERS) -q \
+	$(OFFLINE) env TUTORIAL_FAST=1 OMP_NUM_THREADS=1 $(BOOK_ENV) $(BIN)/pytest --nbval-lax \
+	  $(CHAPTERS) -q -n 2 --dist loadfile \
 	  -o addopts="" --allow-hosts=127.0.0.1,localhost -p no:cacheprovider \
 	  -p tutorial_lib.nbval_cache --book-cache $(FAST_OUT)/_build/.jupyter_cache
 

@@ -1,7 +1,11 @@
-"""Shared fixtures: every test gets its own empty model cache and runs at full budget."""
+"""Shared fixtures: every test gets its own empty model cache and runs at full budget, unless
+it asks for the session's shared models (`fast_models`, `shapes_judge`)."""
+
+import os
 
 import matplotlib
 import pytest
+from filelock import FileLock
 
 matplotlib.use("Agg")  # tests draw figures without a screen
 
@@ -33,13 +37,45 @@ def mnist_data():
     return mnist_split()
 
 
+def session_folder(tmp_path_factory, name: str):
+    """A folder that lives for this test run and, under pytest-xdist, is the same for every
+    worker (their base folders share a parent made for this run); with a lock beside it."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        folder = tmp_path_factory.getbasetemp().parent / name
+    else:
+        folder = tmp_path_factory.getbasetemp() / name
+    folder.mkdir(exist_ok=True)
+    return folder, FileLock(str(folder) + ".lock")
+
+
 @pytest.fixture(scope="session")
 def shapes_judge(tmp_path_factory):
-    """The shapes-world attribute judge at its full budget (about 35 s), trained once per test
-    session into a private cache."""
+    """The shapes-world attribute judge at its full budget (about 25 s), trained once per test
+    run into a private cache (the lock lets one xdist worker train it while the others wait)."""
     from tutorial_lib.shapes_judge import pretrained_shapes_judge
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("TUTORIAL_CACHE", str(tmp_path_factory.mktemp("shapes_judge")))
+    folder, lock = session_folder(tmp_path_factory, "shapes_judge")
+    with pytest.MonkeyPatch.context() as patch, lock:
+        patch.setenv("TUTORIAL_CACHE", str(folder))
         patch.delenv("TUTORIAL_FAST", raising=False)
         return pretrained_shapes_judge(progress=False)
+
+
+@pytest.fixture
+def fast_models(tmp_path_factory, monkeypatch):
+    """Fast mode with the test run's shared model cache: for tests that use the fast-mode models
+    (the CLI's, the widgets') but do not test the caching itself, so each model is trained once
+    per run, not once per test. Returns the cache folder."""
+    folder, _ = session_folder(tmp_path_factory, "fast_models")
+    monkeypatch.setenv("TUTORIAL_FAST", "1")
+    monkeypatch.setenv("TUTORIAL_CACHE", str(folder))
+    return folder
+
+
+def pytest_configure(config):
+    """Under pytest-xdist each worker is one of two processes sharing the cores: one torch
+    thread each keeps them from competing for both."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        import torch
+
+        torch.set_num_threads(1)

@@ -64,8 +64,7 @@ def test_verdict_words_follow_the_thresholds():
     assert verdict(_report(0.4, 0.0)) == "reproduces its training digits"
 
 
-def test_shapes_check_runs_on_chapter_4s_gan(monkeypatch):
-    monkeypatch.setenv("TUTORIAL_FAST", "1")
+def test_shapes_check_runs_on_chapter_4s_gan(fast_models):
     report = shapes_memorization(n_prompts=12)
     assert len(report.generated_distance) == 12
     assert report.median_ratio > 0 and 0 <= report.copies <= 1

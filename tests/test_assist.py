@@ -14,8 +14,8 @@ from tutorial_lib.text.pretrained import load_causal_lm
 
 
 @pytest.fixture
-def fast(monkeypatch):
-    monkeypatch.setenv("TUTORIAL_FAST", "1")
+def fast(fast_models):
+    """The run's shared fast-mode models (captioner, generator, judge: each trained once)."""
 
 
 def test_requests_are_fixed_and_name_test_scenes():

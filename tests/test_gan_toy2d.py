@@ -39,7 +39,10 @@ def test_ring_samples_sit_on_the_modes():
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_gradient_penalty_gan_covers_the_ring_on_every_seed(seed):
-    run = train_toy_gan(ToyConfig(gp_weight=GP_WEIGHT, seed=seed), progress=False)
+    # a third of the chapter's 3,000 steps already covers all eight modes (measured on seeds
+    # 0-4: 8 of 8, 76-90 % of samples near a mode)
+    config = ToyConfig(gp_weight=GP_WEIGHT, seed=seed, steps=1000)
+    run = train_toy_gan(config, progress=False)
     result = mode_coverage(run.sample(2000), run.config.ring)
     assert result["modes_covered"] >= 7 and result["high_quality"] > 0.6
     assert min(run.snapshots) == 0 and max(run.snapshots) == run.config.steps - 1

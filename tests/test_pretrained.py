@@ -16,6 +16,8 @@ from transformers import (
 )
 
 from tutorial_lib.errors import BadInputError, MissingAssetError
+from tutorial_lib.runtime import cache_dir
+from tutorial_lib.text import pretrained
 from tutorial_lib.text.pretrained import embed_sentences, load_causal_lm, load_sentence_encoder
 
 PARAPHRASE = ("a small red circle at the top left", "a little red circle in the top left")
@@ -130,6 +132,38 @@ def test_smollm2_greedy_generate_adds_five_tokens(smollm2):
     assert len(new_tokens) == 5
     # the dequantised weights are the real model, not noise of the right shape
     assert "Paris" in tokenizer.decode(new_tokens)
+
+
+def test_smollm2_converted_copy_equals_the_gguf_file(smollm2):
+    gguf_tokenizer, gguf_model = pretrained._load_causal(*pretrained._smollm2_file())
+    tokenizer, model = pretrained._restore_causal(
+        pretrained._saved_tensors(gguf_tokenizer, gguf_model))
+    chat = [{"role": "user", "content": "draw me a tiny blue box 在左上角"}]
+    assert (tokenizer.apply_chat_template(chat, add_generation_prompt=True)
+            == gguf_tokenizer.apply_chat_template(chat, add_generation_prompt=True))
+    batch = tokenizer([PARAPHRASE[0], "左上角有一个小的红色圆形"], return_tensors="pt",
+                      padding=True)
+    gguf_batch = gguf_tokenizer([PARAPHRASE[0], "左上角有一个小的红色圆形"], return_tensors="pt",
+                                padding=True)
+    assert torch.equal(batch["input_ids"], gguf_batch["input_ids"])
+    assert tokenizer.padding_side == "left" and tokenizer.pad_token == gguf_tokenizer.pad_token
+    with torch.no_grad():
+        assert torch.equal(model(**batch).logits, gguf_model(**batch).logits)
+    assert model.lm_head.weight.data_ptr() == model.model.embed_tokens.weight.data_ptr()
+
+
+def test_smollm2_is_converted_once_into_the_model_cache(smollm2, monkeypatch):
+    pretrained._load_smollm2.cache_clear()  # as a new process would start
+    load_causal_lm()  # this test's empty cache: converted (the GGUF file is read in memory)
+    assert (cache_dir() / pretrained.SMOLLM2_CACHE).is_file()
+    pretrained._load_smollm2.cache_clear()
+
+    def no_gguf(*args):
+        raise AssertionError("the GGUF file was read again")
+
+    monkeypatch.setattr(pretrained, "_load_causal", no_gguf)
+    tokenizer, model = load_causal_lm()
+    assert tokenizer(UNRELATED)["input_ids"] == smollm2[0](UNRELATED)["input_ids"]
 
 
 def test_smollm2_pads_on_the_left_for_batched_generation(smollm2):

@@ -8,11 +8,10 @@ from tutorial_lib.t2i import pipeline
 
 
 @pytest.fixture
-def fast(monkeypatch):
-    monkeypatch.setenv("TUTORIAL_FAST", "1")
+def fast(fast_models):
+    """The run's shared fast-mode models: the generator is trained once for all these tests."""
 
 
-@pytest.mark.slow
 def test_generate_shapes_order_and_determinism(fast):
     prompts = ["a small red circle at the top left", "右下角有一个大的蓝色正方形"]
     images = pipeline.generate(prompts, n=3, seed=2)
@@ -39,7 +38,6 @@ def test_onehot_refuses_free_text_with_a_hint(fast):
         pipeline.generate("a crimson rhombus", n=1, encoder="onehot")
 
 
-@pytest.mark.slow
 def test_training_record_keeps_snapshots_and_losses(fast):
     record = pipeline.training_record()
     config = pipeline.t2i_config()

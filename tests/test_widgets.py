@@ -6,7 +6,6 @@ import pytest
 
 from tutorial_lib.errors import BadInputError
 from tutorial_lib.gan import digits
-from tutorial_lib.t2i import pipeline
 from tutorial_lib.viz import image_grid
 from tutorial_lib.widgets import (
     digit_panel,
@@ -67,12 +66,10 @@ def test_fallback_is_a_figure_of_every_digit(fast_digits):
 
 
 @pytest.fixture
-def fast_text_to_image(monkeypatch):
-    monkeypatch.setenv("TUTORIAL_FAST", "1")
-    monkeypatch.setattr(pipeline, "FAST_STEPS", 4)  # the pictures' contents are not under test
+def fast_text_to_image(fast_models):
+    """The run's shared fast-mode generator and judge (trained once for every test using them)."""
 
 
-@pytest.mark.slow
 def test_prompt_panel_takes_any_prompt_and_explains_bad_ones(fast_text_to_image):
     panel = prompt_panel(count=3)
     prompt, seed, message, picture = panel.children
@@ -89,7 +86,6 @@ def test_prompt_panel_takes_any_prompt_and_explains_bad_ones(fast_text_to_image)
     assert message.value == "" and picture.layout.display is None
 
 
-@pytest.mark.slow
 def test_prompt_fallback_labels_every_image_with_the_judges_reading(fast_text_to_image):
     figure = prompt_panel_fallback(["a red circle at the top left", "红色圆形"], count=3)
     axes = [ax for ax in figure.axes if ax.images]

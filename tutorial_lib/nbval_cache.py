@@ -9,6 +9,7 @@ none of them again; a chapter that changed since, or failed, is simply executed 
 """
 
 from collections import defaultdict
+from pathlib import Path
 
 import nbformat
 
@@ -56,15 +57,20 @@ def pytest_sessionfinish(session):
     folder = session.config.getoption("book_cache")
     if not folder:
         return
+    from filelock import FileLock
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
 
-    cache = get_cache(folder)
     root = session.config.rootpath
-    for path, outputs in _outputs.items():
-        notebook = None if path in _failed else executed_notebook(str(root / path), outputs)
-        if notebook is not None:
-            cache.cache_notebook_bundle(
-                CacheBundleIn(notebook, str(root / path),
-                              data={"execution_seconds": _seconds[path]}),
-                check_validity=False, overwrite=True)
+    Path(folder).parent.mkdir(parents=True, exist_ok=True)
+    # under pytest-xdist every worker stores its own chapters: one at a time, as the cache's
+    # database takes one writer
+    with FileLock(str(folder).rstrip("/") + ".lock"):
+        cache = get_cache(folder)
+        for path, outputs in _outputs.items():
+            notebook = None if path in _failed else executed_notebook(str(root / path), outputs)
+            if notebook is not None:
+                cache.cache_notebook_bundle(
+                    CacheBundleIn(notebook, str(root / path),
+                                  data={"execution_seconds": _seconds[path]}),
+                    check_validity=False, overwrite=True)

@@ -23,7 +23,7 @@ from tutorial_lib.runtime import budget
 
 HEADS = ATTRIBUTE_CLASSES
 # no random shifts: position is one of the attributes, and the world already moves each object
-JUDGE_CONFIG = JudgeConfig(steps=600, batch_size=128, lr=3e-3, shift=0)
+JUDGE_CONFIG = JudgeConfig(steps=400, batch_size=128, lr=3e-3, shift=0)
 FAST_JUDGE_STEPS = 30
 TRAIN_IMAGES = 20_000
 JUDGE_FILE = "shapes_judge.safetensors"

