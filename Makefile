@@ -50,26 +50,36 @@ lint: venv
 
 # Two workers, one torch thread each: the tests are small models, which keep two processes
 # busier than one process with two threads (conftest.py shares the run's trained models).
-XDIST := -n 2 --dist loadgroup
+# A test file stays on one worker, so a model its tests share (a module fixture) trains once.
+XDIST := -n 2 --dist loadfile
 
 unit: venv
 	$(OFFLINE) $(BIN)/pytest tests -q --ignore=tests/browser $(XDIST)
 
 # nbval's run of each chapter is stored in the fast book's execution cache (jupyter-cache), so
 # the fast book build that follows executes no chapter a second time.
+# Chapter 0 runs as its runnable copy: that one run fills the book's cache and gives the
+# browser check the executed copy a learner sees (EXECUTED_COPIES).
 # Two chapters at a time (each on one worker, one torch thread in its kernel).
+BROWSER_COPY    := notebooks/runnable/00_welcome.ipynb
+NBVAL_NOTEBOOKS := $(BROWSER_COPY) $(filter-out notebooks/00_welcome.ipynb,$(CHAPTERS))
+EXECUTED_COPIES := $(FAST_OUT)/_build/executed_copies
+
 nbval: venv
+	rm -rf $(EXECUTED_COPIES)
 	$(OFFLINE) env TUTORIAL_FAST=1 OMP_NUM_THREADS=1 $(BOOK_ENV) $(BIN)/pytest --nbval-lax \
-	  $(CHAPTERS) -q -n 2 --dist loadfile \
+	  $(NBVAL_NOTEBOOKS) -q -n 2 --dist loadfile \
 	  -o addopts="" --allow-hosts=127.0.0.1,localhost -p no:cacheprovider \
-	  -p tutorial_lib.nbval_cache --book-cache $(FAST_OUT)/_build/.jupyter_cache
+	  -p tutorial_lib.nbval_cache --book-cache $(FAST_OUT)/_build/.jupyter_cache \
+	  --executed-copies $(EXECUTED_COPIES)
 
 book-fast: venv
 	$(OFFLINE) env TUTORIAL_FAST=1 $(BOOK_ENV) $(BIN)/jupyter-book build $(BOOK_ARGS) \
 	  --path-output $(FAST_OUT) -W -n --keep-going
 
 browser: venv system-deps
-	$(OFFLINE) env BOOK_HTML=$(FAST_OUT)/_build/html $(BIN)/pytest tests/browser -q
+	$(OFFLINE) env BOOK_HTML=$(FAST_OUT)/_build/html EXECUTED_COPIES=$(EXECUTED_COPIES) \
+	  $(BIN)/pytest tests/browser -q
 
 test: system-deps lint unit nbval book-fast browser
 

@@ -22,11 +22,61 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(autouse=True)
-def isolated_cache(tmp_path, monkeypatch):
-    """Point TUTORIAL_CACHE at a fresh folder so tests never read or write the user's models."""
-    monkeypatch.setenv("TUTORIAL_CACHE", str(tmp_path / "cache"))
+def isolated_cache(tmp_path, monkeypatch, caption_table_file):
+    """Point TUTORIAL_CACHE at a fresh folder so tests never read or write the user's models.
+
+    The folder holds only the test run's table of MiniLM vectors of the grammar's captions (a
+    link): it is what a frozen pretrained model says of fixed texts, not a trained model, and
+    embedding it (half a minute) for every test that builds a text encoder would dominate the
+    run. A test of the table itself removes the link."""
+    cache = with_caption_table(tmp_path / "cache", caption_table_file)
+    monkeypatch.setenv("TUTORIAL_CACHE", str(cache))
     monkeypatch.delenv("TUTORIAL_FAST", raising=False)
-    return tmp_path / "cache"
+    return cache
+
+
+def with_caption_table(cache, caption_table_file):
+    """The model cache folder `cache`, holding a link to the test run's caption table in both
+    its full and its fast part."""
+    for mode in ("full", "fast"):
+        (cache / mode).mkdir(parents=True, exist_ok=True)
+        link = cache / mode / caption_table_file.name
+        if not link.exists():
+            link.symlink_to(caption_table_file)
+    return cache
+
+
+def own_files(folder) -> list[str]:
+    """The names of the files in a cache folder, less the linked caption table."""
+    return sorted(p.name for p in folder.iterdir() if not p.is_symlink())
+
+
+@pytest.fixture(scope="session")
+def caption_table_file(tmp_path_factory):
+    """The caption table, embedded once per test run, read-only: a test may replace the link,
+    never write into the shared file."""
+    return _caption_table_file(tmp_path_factory)
+
+
+def _caption_table_file(tmp_path_factory):
+    from tutorial_lib.text.encoders import CAPTION_TABLE, caption_table
+
+    folder, lock = session_folder(tmp_path_factory, "caption_table")
+    with pytest.MonkeyPatch.context() as patch, lock:
+        patch.setenv("TUTORIAL_CACHE", str(folder))
+        patch.delenv("TUTORIAL_FAST", raising=False)
+        caption_table()
+        path = folder / "full" / CAPTION_TABLE
+        path.chmod(0o444)
+        return path
+
+
+def pytest_sessionstart(session):
+    """Under pytest-xdist, the controller embeds the caption table on both cores before it
+    starts the workers (its hook runs after this one), instead of one worker embedding it on
+    one thread while the other waits for it."""
+    if session.config.pluginmanager.has_plugin("dsession"):
+        _caption_table_file(session.config._tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
@@ -62,11 +112,12 @@ def shapes_judge(tmp_path_factory):
 
 
 @pytest.fixture
-def fast_models(tmp_path_factory, monkeypatch):
+def fast_models(tmp_path_factory, monkeypatch, caption_table_file):
     """Fast mode with the test run's shared model cache: for tests that use the fast-mode models
     (the CLI's, the widgets') but do not test the caching itself, so each model is trained once
     per run, not once per test. Returns the cache folder."""
     folder, _ = session_folder(tmp_path_factory, "fast_models")
+    with_caption_table(folder, caption_table_file)
     monkeypatch.setenv("TUTORIAL_FAST", "1")
     monkeypatch.setenv("TUTORIAL_CACHE", str(folder))
     return folder

@@ -78,7 +78,6 @@ def test_a_corrupt_cache_file_is_reported_and_retrained(monkeypatch, isolated_ca
     monkeypatch.setenv("TUTORIAL_FAST", "1")
     monkeypatch.setattr(pipeline, "train_captioner", refuse_to_train)
     path = isolated_cache / "fast" / pipeline.MODEL_FILE
-    path.parent.mkdir(parents=True)
     path.write_bytes(b"not a safetensors file")
     with pytest.warns(CacheWarning, match="corrupt"), pytest.raises(Retraining):
         pipeline.caption_images(IMAGES)

@@ -4,6 +4,7 @@ from dataclasses import dataclass, replace
 
 import pytest
 import torch
+from conftest import own_files
 
 from tutorial_lib import model_cache, runtime
 from tutorial_lib.errors import BadInputError, CacheWarning
@@ -99,7 +100,7 @@ def test_an_interrupted_save_leaves_no_file_and_no_temporary_file(monkeypatch):
     monkeypatch.setattr(runtime, "save_file", crash)
     with pytest.raises(KeyboardInterrupt):
         Counter().get()
-    assert list(cache_dir().iterdir()) == []
+    assert own_files(cache_dir()) == []
 
 
 def test_facts_may_not_overwrite_the_cache_keys():

@@ -5,7 +5,7 @@ import nbformat
 from jupyter_cache import get_cache
 from jupyter_cache.base import CacheBundleIn
 
-from tutorial_lib.nbval_cache import executed_notebook
+from tutorial_lib.nbval_cache import chapter_of_copy, executed_notebook
 
 
 def _source(tmp_path):
@@ -35,3 +35,30 @@ def test_an_executed_notebook_is_found_by_the_book_builds_cache(tmp_path):
 
 def test_a_notebook_with_a_cell_that_did_not_run_is_not_cached(tmp_path):
     assert executed_notebook(str(_source(tmp_path)), {0: []}) is None
+
+
+def test_a_runnable_copys_run_gives_the_chapters_cache_entry(tmp_path):
+    from tutorial_lib.notebook_copies import prose_cell
+
+    path = _source(tmp_path)
+    chapter = nbformat.read(path, as_version=4)
+    solution = nbformat.v4.new_code_cell("y = 2", metadata={"tags": ["solution"]})
+    chapter.cells.append(solution)
+    nbformat.write(chapter, path)
+    printed = nbformat.v4.new_output("stream", name="stdout", text="1\n")
+    shown = nbformat.v4.new_output("display_data", data={"text/markdown": "x is 1"})
+    copy = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("x = 1"), prose_cell("x is {glue:text}`x`"),
+        nbformat.v4.new_code_cell("print(x)"),
+        nbformat.v4.new_code_cell("# @title Run the solution of exercise 1\ny = 2",
+                                  metadata={"tags": ["solution"]})])
+    for cell, outputs in zip(copy.cells, ([], [shown], [printed], []), strict=True):
+        cell.outputs = outputs
+    derived = chapter_of_copy(copy, str(path))
+    assert [cell.get("outputs") for cell in derived.cells] == [None, [], [printed], []]
+    cache = get_cache(tmp_path / "cache")
+    cache.cache_notebook_bundle(CacheBundleIn(derived, str(path)), check_validity=False)
+    assert cache.match_cache_notebook(nbformat.read(path, as_version=4)) is not None
+
+    copy.cells[2].source = "print(x + 1)"  # a stale copy: the build must execute the chapter
+    assert chapter_of_copy(copy, str(path)) is None

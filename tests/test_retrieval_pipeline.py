@@ -4,6 +4,7 @@ import ipywidgets as widgets
 import numpy as np
 import pytest
 import torch
+from conftest import with_caption_table
 
 from tutorial_lib.data import shapes
 from tutorial_lib.errors import BadInputError, CacheWarning
@@ -16,8 +17,8 @@ GALLERY = shapes.sample(40, seed=3, split="test").images
 
 
 @pytest.fixture(scope="module")
-def shared_cache(tmp_path_factory):
-    return tmp_path_factory.mktemp("retrieval")
+def shared_cache(tmp_path_factory, caption_table_file):
+    return with_caption_table(tmp_path_factory.mktemp("retrieval"), caption_table_file)
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,7 @@ import textwrap
 
 import pytest
 import torch
+from conftest import own_files
 
 from tutorial_lib import runtime
 from tutorial_lib.errors import BadInputError, CacheError
@@ -55,7 +56,7 @@ def test_save_load_round_trip_with_metadata(isolated_cache):
     loaded = runtime.load_tensors(path)
     assert all(torch.equal(tensors[k], loaded[k]) for k in tensors)
     assert runtime.read_metadata(path) == {"steps": "10"}
-    assert [p.name for p in path.parent.iterdir()] == ["model.safetensors"]  # no temp files left
+    assert own_files(path.parent) == ["model.safetensors"]  # no temp files left
 
 
 def test_corrupt_cache_file_gives_one_clear_error(isolated_cache):

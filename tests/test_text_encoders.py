@@ -2,12 +2,22 @@
 
 import pytest
 import torch
+from conftest import with_caption_table
 
 from tutorial_lib.data import shapes
 from tutorial_lib.data.prompts import MAX_PROMPT_CHARS, check_prompts, is_chinese
 from tutorial_lib.data.shapes import parallel_captions
-from tutorial_lib.errors import BadInputError
-from tutorial_lib.text.encoders import TextEncoder, combination_targets, minilm_embeddings, onehot
+from tutorial_lib.errors import BadInputError, CacheWarning
+from tutorial_lib.runtime import config_key, save_tensors
+from tutorial_lib.text.encoders import (
+    CAPTION_TABLE,
+    CaptionTableConfig,
+    TextEncoder,
+    caption_table,
+    combination_targets,
+    minilm_embeddings,
+    onehot,
+)
 
 
 @pytest.mark.parametrize(("prompt", "message"), [
@@ -46,10 +56,11 @@ def test_minilm_knows_words_the_captions_never_use():
 
 
 @pytest.fixture(scope="module")
-def bilingual(tmp_path_factory):
+def bilingual(tmp_path_factory, caption_table_file):
     """The bilingual encoder, its student trained at the full budget into a private cache."""
+    cache = with_caption_table(tmp_path_factory.mktemp("student"), caption_table_file)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("TUTORIAL_CACHE", str(tmp_path_factory.mktemp("student")))
+        patch.setenv("TUTORIAL_CACHE", str(cache))
         patch.delenv("TUTORIAL_FAST", raising=False)
         yield TextEncoder("bilingual", progress=False)
 
@@ -97,3 +108,32 @@ def test_encoders_share_the_attribute_space(bilingual):
     onehot_vector = TextEncoder("onehot")([caption])[0]
     assert torch.dist(bilingual([caption])[0], onehot_vector) < 0.5
     assert TextEncoder.dim == 18 and bilingual.embed([caption]).shape == (1, 384)
+
+
+def test_grammar_captions_come_from_the_cached_table(isolated_cache, monkeypatch):
+    """A caption of the grammar is embedded once, into the table, and read from it later;
+    other texts are embedded directly; a table that does not fit is reported and rebuilt."""
+    from tutorial_lib.runtime import cache_dir
+    from tutorial_lib.text import encoders
+    from tutorial_lib.text.pretrained import embed_sentences, load_sentence_encoder
+
+    shared = cache_dir() / CAPTION_TABLE
+    assert shared.is_symlink()
+    captions = ["a small red circle at the top left", "a large blue square at the bottom right"]
+    direct = embed_sentences([*captions, "a crimson circle"], *load_sentence_encoder())
+    mixed = minilm_embeddings([captions[1], "a crimson circle", captions[0]])
+    torch.testing.assert_close(mixed, direct[[1, 2, 0]], atol=1e-5, rtol=0)
+
+    # this test's own table from here on, of the held-out split alone (embedded in seconds)
+    shared.unlink()
+    small = CaptionTableConfig(splits=("heldout",))
+    monkeypatch.setattr(encoders, "CaptionTableConfig", lambda: small)
+    save_tensors(cache_dir() / CAPTION_TABLE, {"embeddings": torch.zeros(3, 384)},
+                 {"config": config_key(small), "data": "another world", "history": ""})
+    with pytest.warns(CacheWarning, match=CAPTION_TABLE):
+        rebuilt = caption_table()
+    heldout = list(encoders._table_captions(small))
+    assert rebuilt.shape == (len(heldout), 384)
+    torch.testing.assert_close(rebuilt, caption_table())  # read back now, not embedded
+    monkeypatch.setattr("tutorial_lib.text.pretrained.embed_sentences", None)  # cannot embed
+    torch.testing.assert_close(minilm_embeddings(heldout[-1:]), rebuilt[-1:])

@@ -6,6 +6,12 @@ tutorial_lib.nbval_cache --book-cache FOLDER`), each notebook whose cells all pa
 with nbval's outputs, in the jupyter-cache that myst-nb reads (FOLDER). jupyter-cache matches a
 notebook by the hash of its code cells, so the build then finds every chapter executed and runs
 none of them again; a chapter that changed since, or failed, is simply executed by the build.
+
+A chapter may be run as its runnable copy instead (`notebooks/runnable/NN_*.ipynb`): its code
+cells are the chapter's, in order, with hidden prose cells between them that only display
+text. The copy's run then gives the chapter's cache entry (its own cells' outputs), and with
+`--executed-copies FOLDER` the executed copy itself is written there, for the browser check
+of what a learner sees: one execution serves both.
 """
 
 from collections import defaultdict
@@ -21,6 +27,8 @@ _failed: set[str] = set()
 def pytest_addoption(parser):
     parser.addoption("--book-cache", default=None,
                      help="jupyter-cache folder that receives every fully passing notebook")
+    parser.addoption("--executed-copies", default=None,
+                     help="folder that receives every fully passing runnable copy, executed")
 
 
 def pytest_runtest_logreport(report):
@@ -53,8 +61,43 @@ def executed_notebook(path: str, outputs: dict[int, list]):
     return notebook
 
 
+def chapter_of_copy(copy, source_path: str):
+    """The chapter at `source_path` with the outputs of its executed runnable `copy`, or None if
+    the copy's code is not the chapter's (a stale copy: the build then executes the chapter).
+
+    The copy's code cells, less its prose cells, are the chapter's code cells in order; a
+    solution's cell only gains a title comment line."""
+    from tutorial_lib.notebook_copies import PROSE_TAG, SOLUTION_TAG
+
+    chapter = nbformat.read(source_path, as_version=4)
+    mine = [cell for cell in chapter.cells if cell.cell_type == "code"]
+    theirs = [cell for cell in copy.cells if cell.cell_type == "code"
+              and PROSE_TAG not in cell.metadata.get("tags", [])]
+    if len(mine) != len(theirs):
+        return None
+    outputs = {}
+    for number, (cell, copied) in enumerate(zip(mine, theirs, strict=True)):
+        source = copied.source
+        if SOLUTION_TAG in copied.metadata.get("tags", []):
+            source = source.split("\n", 1)[1] if source.startswith("# @title") else source
+        if source != cell.source:
+            return None
+        outputs[number] = copied.outputs
+    return executed_notebook(source_path, outputs)
+
+
+def _runnable_source(root: Path, path: str) -> Path | None:
+    """The chapter a runnable copy at `path` was made from; None for a chapter itself."""
+    from tutorial_lib.notebook_copies import RUNNABLE_DIR, SOURCE_DIR
+
+    if Path(path).parent != RUNNABLE_DIR:
+        return None
+    return root / SOURCE_DIR / Path(path).name
+
+
 def pytest_sessionfinish(session):
     folder = session.config.getoption("book_cache")
+    copies = session.config.getoption("executed_copies")
     if not folder:
         return
     from filelock import FileLock
@@ -69,8 +112,17 @@ def pytest_sessionfinish(session):
         cache = get_cache(folder)
         for path, outputs in _outputs.items():
             notebook = None if path in _failed else executed_notebook(str(root / path), outputs)
-            if notebook is not None:
-                cache.cache_notebook_bundle(
-                    CacheBundleIn(notebook, str(root / path),
-                                  data={"execution_seconds": _seconds[path]}),
-                    check_validity=False, overwrite=True)
+            if notebook is None:
+                continue
+            chapter_path = _runnable_source(root, path)
+            if chapter_path is not None:
+                if copies:
+                    Path(copies).mkdir(parents=True, exist_ok=True)
+                    nbformat.write(notebook, Path(copies) / chapter_path.name)
+                notebook = chapter_of_copy(notebook, str(chapter_path))
+                if notebook is None:
+                    continue
+            cache.cache_notebook_bundle(
+                CacheBundleIn(notebook, str(chapter_path or root / path),
+                              data={"execution_seconds": _seconds[path]}),
+                check_validity=False, overwrite=True)

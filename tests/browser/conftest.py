@@ -1,12 +1,15 @@
-"""What the browser checks share: the built book's pages, a headless Chromium, and a page
-loader that refuses every request leaving the machine."""
+"""What the browser checks share: the built book's pages, a headless Chromium, a page loader
+that refuses every request leaving the machine, and what a reader sees on each page, read in
+one pass over the book (`book_facts`)."""
 
 import os
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,7 +27,15 @@ def book_pages() -> list[Path]:
                   if p.name not in SKIP_PAGES and not p.relative_to(HTML).parts[0].startswith("_"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(autouse=True)
+def isolated_cache(tmp_path, monkeypatch):
+    """The browser checks read a built book and train nothing: an empty model cache (without
+    the unit tests' caption table, which they would otherwise embed for nothing)."""
+    monkeypatch.setenv("TUTORIAL_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+@pytest.fixture(scope="session")
 def browser():
     """Headless Chromium, with its scrollbars drawn (Playwright hides them by default, and the
     table check looks for them)."""
@@ -70,3 +81,70 @@ def open_page(browser, path: Path):
     # the wait end when the page is ready.
     page.evaluate("() => window.MathJax?.startup?.promise?.then(() => true) ?? true")
     return page, outside
+
+
+WINDOW = {"width": 1280, "height": 800}
+
+# For each table of the article: its width and the room it has (its container's width, at most
+# the column's), rounded to whole pixels; the tables wider than their room.
+OVERFLOWING_TABLES = """
+article => [...article.querySelectorAll("table")].map(table => ({
+  head: (table.querySelector("tr") || table).innerText.replace(/\\s+/g, " ").slice(0, 60),
+  width: Math.round(table.getBoundingClientRect().width),
+  room: Math.round(Math.min(table.parentElement.clientWidth,
+                            article.getBoundingClientRect().width)),
+})).filter(t => t.width > t.room + 1)
+"""
+
+
+ERROR_OUTPUTS = ".output.traceback, .output.error, .cell_output .stderr"
+
+
+@dataclass
+class PageFacts:
+    """What one page of the book showed in the browser."""
+
+    outside: list[str]  # requests that tried to leave the machine
+    broken_images: list[str]
+    error_outputs: int  # cell outputs showing an error or stderr
+    traceback: bool
+    cell_outputs: str  # the text of every cell output
+    mathjax_sources: list[str]
+    has_maths: bool
+    typeset: int  # MathJax's rendered formulas
+    overflowing_tables: list[dict]
+
+
+def read_page(browser, path: Path) -> PageFacts:
+    page, outside = open_page(browser, path)
+    page.set_viewport_size(WINDOW)
+    has_maths = page.locator(".math").count() > 0
+    typeset = 0
+    if has_maths:
+        try:
+            page.wait_for_selector("mjx-container", state="attached", timeout=20_000)
+            typeset = page.locator("mjx-container").count()
+        except PlaywrightTimeout:
+            pass
+    article = page.locator("article.bd-article")
+    facts = PageFacts(
+        outside=outside,
+        broken_images=page.eval_on_selector_all(
+            "img", "imgs => imgs.filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)"),
+        error_outputs=page.locator(ERROR_OUTPUTS).count(),
+        traceback="Traceback (most recent call last)" in page.inner_text("body"),
+        cell_outputs="\n".join(page.locator(".cell_output").all_inner_texts()),
+        mathjax_sources=page.eval_on_selector_all(
+            "script[src*='mathjax' i]", "scripts => scripts.map(s => s.getAttribute('src'))"),
+        has_maths=has_maths,
+        typeset=typeset,
+        overflowing_tables=article.evaluate(OVERFLOWING_TABLES) if article.count() else [])
+    page.context.close()
+    return facts
+
+
+@pytest.fixture(scope="session")
+def book_facts(browser) -> dict[str, PageFacts]:
+    """Every page of the book (its path under the HTML folder) -> what it showed: each page is
+    opened once for all the checks."""
+    return {str(path.relative_to(HTML)): read_page(browser, path) for path in book_pages()}

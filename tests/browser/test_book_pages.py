@@ -5,6 +5,7 @@ loaded, no error output in any cell, and no request leaving the machine.
 """
 
 import re
+from pathlib import Path
 
 from conftest import HTML, book_pages, open_page
 
@@ -14,35 +15,26 @@ def test_the_book_has_its_pages():
     assert {"intro", "how_to_use", "guide_map", "00_welcome", "references"} <= names
 
 
-def test_every_page_loads_offline_with_images_and_no_errors(browser):
-    for path in book_pages():
-        page, outside = open_page(browser, path)
-        name = path.relative_to(HTML)
-        assert outside == [], f"{name} requested {outside}"
-        broken = page.eval_on_selector_all(
-            "img", "imgs => imgs.filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)")
-        assert broken == [], f"{name}: images failed to load: {broken}"
-        errors = page.locator(".output.traceback, .output.error, .cell_output .stderr").count()
-        assert errors == 0, f"{name}: {errors} cell outputs show errors"
-        assert "Traceback (most recent call last)" not in page.inner_text("body"), name
+def test_every_page_loads_offline_with_images_and_no_errors(book_facts):
+    for name, facts in book_facts.items():
+        assert facts.outside == [], f"{name} requested {facts.outside}"
+        assert facts.broken_images == [], f"{name}: images failed to load: {facts.broken_images}"
+        assert facts.error_outputs == 0, f"{name}: {facts.error_outputs} cell outputs show errors"
+        assert not facts.traceback, name
         # a Markdown table printed by a cell must render as a table, not as rows of pipes
-        outputs = "\n".join(page.locator(".cell_output").all_inner_texts())
-        assert not re.search(r"\|\s*[-—–]+:?\s*\|", outputs), f"{name}: raw Markdown table"
-        page.context.close()
+        raw_table = re.search(r"\|\s*[-—–]+:?\s*\|", facts.cell_outputs)
+        assert not raw_table, f"{name}: a raw Markdown table"
 
 
-def test_maths_is_typeset_by_the_local_mathjax(browser):
+def test_maths_is_typeset_by_the_local_mathjax(book_facts):
     typeset = {}
-    for path in book_pages():
-        page, _ = open_page(browser, path)
-        sources = page.eval_on_selector_all(
-            "script[src*='mathjax' i]", "scripts => scripts.map(s => s.getAttribute('src'))")
-        if page.locator(".math").count():
-            assert sources, f"{path.name} has maths but loads no MathJax"
+    for name, facts in book_facts.items():
+        if facts.has_maths:
+            sources = facts.mathjax_sources
+            assert sources, f"{name} has maths but loads no MathJax"
             assert all(not s.startswith(("http:", "https:", "//")) for s in sources), sources
-            page.wait_for_selector("mjx-container", state="attached", timeout=20_000)
-            typeset[path.stem] = page.locator("mjx-container").count()
-        page.context.close()
+            assert facts.typeset > 0, f"{name}: MathJax typeset nothing within 20 s"
+            typeset[Path(name).stem] = facts.typeset
     assert typeset.get("00_welcome", 0) >= 3 and typeset.get("guide_map", 0) >= 1, typeset
 
 

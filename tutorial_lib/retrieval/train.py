@@ -42,8 +42,8 @@ class CaptionBank:
             for lang in ("en", "zh"):
                 # The train split holds the same 360 combinations as the test split.
                 texts, _ = parallel_captions("train", lang)
-                # English: the very list chapter 4 embeds, so MiniLM's disk cache has it.
-                blocks.append(minilm_embeddings(texts, cache=True) if lang == "en"
+                # English: read from the cached table of the grammar's captions
+                blocks.append(minilm_embeddings(texts) if lang == "en"
                               else self.encoder.embed(texts))
                 self.texts += texts
         self.embeddings = torch.cat(blocks)

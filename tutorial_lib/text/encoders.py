@@ -18,7 +18,7 @@ same 18-number condition, and one generator can be scored through each of them.
 """
 
 import functools
-import hashlib
+import time
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -29,47 +29,90 @@ from torch import nn
 from tutorial_lib.data import shapes
 from tutorial_lib.data.attributes import ATTRIBUTE_CLASSES, attribute_codes, attribute_loss
 from tutorial_lib.data.prompts import check_prompts, is_chinese
-from tutorial_lib.errors import BadInputError
+from tutorial_lib.errors import BadInputError, CacheError
 from tutorial_lib.model_cache import Trained, fingerprint, load_or_train
 from tutorial_lib.runtime import (
     budget,
-    cache_dir,
     load_state,
-    load_tensors,
-    save_tensors,
     seed_everything,
     torch_threads,
 )
-from tutorial_lib.training import train_loop
+from tutorial_lib.training import History, train_loop
 
 ENCODERS = ("bilingual", "minilm", "onehot")
 
 
 # ---------------------------------------------------------------------------- MiniLM, cached
-def minilm_embeddings(texts: list[str], cache: bool = False) -> torch.Tensor:
-    """MiniLM sentence embeddings (N, 384) of texts. With cache=True a list seen before is read
-    from the disk cache: the template captions are embedded once, not at every training run."""
+@dataclass(frozen=True)
+class CaptionTableConfig:
+    """The table of MiniLM vectors of the grammar's English captions: every caption of these
+    splits (the template captions every chapter embeds: the readers' and the student's
+    training sets, the retrieval gallery, the training data of the GANs)."""
+
+    model: str = "all-MiniLM-L6-v2"
+    splits: tuple[str, ...] = ("train", "heldout")
+
+
+CAPTION_TABLE = "minilm_captions.safetensors"
+MINILM_DIM = 384
+
+
+@functools.cache
+def _table_captions(config: CaptionTableConfig) -> dict[str, int]:
+    """Each English caption of the table's splits -> its row."""
+    texts = [text for split in config.splits for text in shapes.parallel_captions(split, "en")[0]]
+    return {text: row for row, text in enumerate(texts)}
+
+
+def caption_table() -> torch.Tensor:
+    """MiniLM embeddings (N, 384) of the grammar's English captions, rows as `_table_captions`:
+    embedded once (about half a minute on one core), then read from the model cache."""
     from tutorial_lib.text.pretrained import embed_sentences, load_sentence_encoder
 
-    digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
-    path = cache_dir() / f"minilm_{digest}.safetensors"
-    if cache and path.exists():
-        return load_tensors(path)["embeddings"]
-    tokenizer, model = load_sentence_encoder()
-    # training captions repeat (20,000 draws hold about 4,300 distinct ones): embed each once
-    unique, index = np.unique(np.array(list(texts), dtype=str), return_inverse=True)
-    with torch.no_grad():
-        embeddings = embed_sentences(unique.tolist(), tokenizer, model)[torch.from_numpy(index)]
-    if cache:
-        save_tensors(path, {"embeddings": embeddings})
-    return embeddings
+    config = CaptionTableConfig()
+    texts = list(_table_captions(config))
+
+    def embed():
+        started = time.perf_counter()
+        embeddings = embed_sentences(texts, *load_sentence_encoder())
+        return Trained(embeddings, {"embeddings": embeddings},
+                       History(seconds=time.perf_counter() - started))
+
+    def restore(tensors):
+        embeddings = tensors.get("embeddings")
+        if embeddings is None or tuple(embeddings.shape) != (len(texts), MINILM_DIM):
+            raise CacheError(f"{CAPTION_TABLE} does not hold one vector per caption")
+        return embeddings
+
+    return load_or_train(CAPTION_TABLE, config, fingerprint(texts), embed, restore).value
+
+
+def minilm_embeddings(texts: list[str]) -> torch.Tensor:
+    """MiniLM sentence embeddings (N, 384) of texts. A caption of the grammar is looked up in
+    `caption_table` (so it is embedded once, whatever the list it comes in); any other text is
+    embedded now, each distinct one once."""
+    from tutorial_lib.text.pretrained import embed_sentences, load_sentence_encoder
+
+    texts = list(texts)
+    rows = _table_captions(CaptionTableConfig())
+    vectors = torch.empty(len(texts), MINILM_DIM)
+    known = [i for i, text in enumerate(texts) if text in rows]
+    if known:
+        vectors[known] = caption_table()[[rows[texts[i]] for i in known]]
+    others = [i for i, text in enumerate(texts) if text not in rows]
+    if others:
+        unique, index = np.unique(np.array([texts[i] for i in others], dtype=str),
+                                  return_inverse=True)
+        embeddings = embed_sentences(unique.tolist(), *load_sentence_encoder())
+        vectors[others] = embeddings[torch.from_numpy(index)]
+    return vectors
 
 
 def combination_targets(split: str) -> torch.Tensor:
     """One MiniLM point per attribute combination: the normalised mean embedding of all its
     English captions, the place a Chinese caption of that combination should land."""
     texts, combo = shapes.parallel_captions(split, "en")
-    embeddings = minilm_embeddings(texts, cache=True)
+    embeddings = minilm_embeddings(texts)
     sums = torch.zeros(int(combo.max()) + 1, embeddings.shape[1]).index_add_(
         0, torch.from_numpy(combo), embeddings)
     return F.normalize(sums, dim=1)
@@ -246,7 +289,7 @@ class TextEncoder:
             self._student, self._tokenizer = pretrained_student(progress), caption_tokenizer()
         if name != "onehot":
             langs = ("en", "zh") if name == "bilingual" else ("en",)
-            self.reader = train_reader(self._embed_cached, langs)
+            self.reader = train_reader(self._embed, langs)
 
     def __call__(self, prompts) -> torch.Tensor:
         embeddings = self.embed(prompts)
@@ -257,19 +300,16 @@ class TextEncoder:
 
     def embed(self, prompts) -> torch.Tensor:
         """The encoder's own vectors of the prompts: (N, 384), or (N, 18) for onehot."""
-        return self._embed(check_prompts(prompts), cache=False)
+        return self._embed(check_prompts(prompts))
 
-    def _embed_cached(self, texts: list[str]) -> torch.Tensor:
-        return self._embed(texts, cache=True)
-
-    def _embed(self, prompts: list[str], cache: bool) -> torch.Tensor:
+    def _embed(self, prompts: list[str]) -> torch.Tensor:
         if self.name == "onehot":
             return torch.stack([onehot(prompt) for prompt in prompts])
         vectors = torch.empty(len(prompts), 384)
         chinese = [i for i, p in enumerate(prompts) if is_chinese(p)] if self._student else []
         english = [i for i in range(len(prompts)) if i not in set(chinese)]
         if english:
-            vectors[english] = minilm_embeddings([prompts[i] for i in english], cache=cache)
+            vectors[english] = minilm_embeddings([prompts[i] for i in english])
         if chinese:
             vectors[chinese] = self._encode_chinese([prompts[i] for i in chinese])
         return vectors
