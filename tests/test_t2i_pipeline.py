@@ -51,3 +51,11 @@ def test_training_record_keeps_snapshots_and_losses(fast):
     assert record.validation[record.best_step] == max(record.validation.values())
     # the generator is cached in one file with its record: loading it trains nothing
     assert pipeline.pretrained_text_to_image() is not None
+
+
+def test_the_comparison_run_has_its_own_cache_file():
+    from tutorial_lib.t2i.pipeline import _file, comparison_config, t2i_config
+
+    names = {_file(t2i_config()), _file(t2i_config("matching")),
+             _file(comparison_config("matching")), _file(comparison_config("projection"))}
+    assert len(names) == 4 and _file(t2i_config()) == "t2i_generator.safetensors"

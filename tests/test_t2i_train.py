@@ -94,3 +94,22 @@ def test_mode_seeking_makes_one_captions_images_differ(trained):
     # a strong weight, so that 100 small steps show it (measured: about twice the spread)
     seeking = train_t2i(encoder, replace(config, mode_seeking=1.0), progress=False)
     assert prompt_spread(seeking, encoder) > 1.5 * prompt_spread(plain, encoder)
+
+
+def test_a_long_runs_first_steps_are_a_short_run():
+    """Chapter 4 compares a short matching-aware run with the default run's first steps: a
+    step does not depend on how many follow, so those are the short projection run."""
+    from tutorial_lib.t2i.pipeline import budget_prefix
+
+    encoder = TextEncoder("onehot")
+    config = T2IConfig(steps=12, g_width=8, train_images=200, snapshot_every=4, snapshot_size=8)
+
+    def brightness(images, attrs):
+        return float(images.mean())
+
+    long = train_t2i(encoder, config, progress=False, validate=brightness)
+    short = train_t2i(encoder, replace(config, steps=6), progress=False, validate=brightness)
+    assert sorted(short.validation) == [0, 4, 5] and sorted(long.validation) == [0, 4, 8, 11]
+    assert budget_prefix(long, 6) == budget_prefix(short, 6) == {
+        step: short.validation[step] for step in (0, 4)}
+    assert long.validation[4] != long.validation[0]  # training moved the generator

@@ -29,23 +29,36 @@ from tutorial_lib.text.encoders import text_encoder
 
 DEFAULT_CONFIG = T2IConfig()
 FAST_STEPS = 30
+# The chapter compares the two discriminators over the first COMPARISON_STEPS steps: the
+# matching-aware run is trained that long, and the default run's first steps are the
+# projection run of that budget (see `budget_prefix`).
+COMPARISON_STEPS = 400
 GENERATOR_FILE = "t2i_generator.safetensors"
 RECORD_PREFIX = "record/"  # the run's snapshots travel in the generator's file, under this prefix
 
 
-def t2i_config(discriminator: str = "projection") -> T2IConfig:
-    """DEFAULT_CONFIG with the given discriminator, and a budget of seconds in fast mode
-    (TUTORIAL_FAST=1)."""
+def t2i_config(discriminator: str = "projection", steps: int | None = None) -> T2IConfig:
+    """DEFAULT_CONFIG with the given discriminator and number of steps (its own by default),
+    and a budget of seconds in fast mode (TUTORIAL_FAST=1)."""
+    steps = DEFAULT_CONFIG.steps if steps is None else steps
     return replace(DEFAULT_CONFIG, discriminator=discriminator,
-                   steps=budget(DEFAULT_CONFIG.steps, FAST_STEPS),
+                   steps=budget(steps, FAST_STEPS),
                    snapshot_every=budget(DEFAULT_CONFIG.snapshot_every, 10))
 
 
-def _file(discriminator: str) -> str:
-    """The cache file of the run; a run with another discriminator gets its own."""
-    if discriminator == "projection":
-        return GENERATOR_FILE
-    return GENERATOR_FILE.replace("t2i_", f"t2i_{discriminator}_", 1)
+def comparison_config(discriminator: str) -> T2IConfig:
+    """The chapter's discriminator comparison: the default recipe for COMPARISON_STEPS steps."""
+    return t2i_config(discriminator, COMPARISON_STEPS)
+
+
+def _file(config: T2IConfig) -> str:
+    """The cache file of the run; a run with another discriminator or budget gets its own."""
+    name = GENERATOR_FILE
+    if config.discriminator != "projection":
+        name = name.replace("t2i_", f"t2i_{config.discriminator}_", 1)
+    if config.steps != t2i_config().steps:
+        name = name.replace(".safetensors", f"_{config.steps}_steps.safetensors")
+    return name
 
 
 def _cached(config: T2IConfig, progress: bool) -> Trained[TextGenerator]:
@@ -53,7 +66,7 @@ def _cached(config: T2IConfig, progress: bool) -> Trained[TextGenerator]:
     holding the EMA generator's weights and the run's record (snapshots, validation scores;
     the loss curves are the file's history). The discriminator is not kept."""
     encoder = text_encoder("bilingual")
-    name = _file(config.discriminator)
+    name = _file(config)
 
     def train():
         run = train_t2i(encoder, config, progress=progress, validate=judge_validator())
@@ -91,10 +104,11 @@ def _record_tensors(run: T2IRun) -> dict[str, torch.Tensor]:
     return {RECORD_PREFIX + k: v for k, v in record.items()}
 
 
-def training_record(discriminator: str = "projection") -> T2IRun:
-    """The cached default run's record: its EMA generator, snapshots, their captions and loss
-    curves (the discriminator is not kept). Trains the model if needed."""
-    config = t2i_config(discriminator)
+def training_record(discriminator: str = "projection", steps: int | None = None) -> T2IRun:
+    """The cached run's record (the default run unless asked otherwise): its EMA generator,
+    snapshots, their captions, validation scores and loss curves (the discriminator is not
+    kept). Trains the model if needed."""
+    config = t2i_config(discriminator, steps)
     trained = _cached(config, progress=True)
     record = {k.removeprefix(RECORD_PREFIX): v for k, v in trained.tensors.items()
               if k.startswith(RECORD_PREFIX)}
@@ -104,6 +118,15 @@ def training_record(discriminator: str = "projection") -> T2IRun:
     validation = dict(zip(snapshots, record["validation"].tolist(), strict=True))
     return T2IRun(config, trained.value, None, trained.history, snapshots, probe.captions,
                   probe.attrs, validation, int(record["best_step"]))
+
+
+def budget_prefix(run: T2IRun, steps: int) -> dict[int, float]:
+    """The validation scores of `run` at its snapshot steps before `steps`: exactly those of a
+    run of the same config trained for `steps` steps, since nothing in a step depends on the
+    number of steps (the learning rate is constant). A long run's record thus compares with a
+    short run at the short run's budget."""
+    return {step: score for step, score in run.validation.items()
+            if step < steps and step % run.config.snapshot_every == 0}
 
 
 def generate(prompts, n: int = 8, seed: int = 0, encoder: str = "bilingual") -> np.ndarray:
