@@ -46,9 +46,9 @@ def test_fresh_shapes_pictures_are_new_and_copies_are_not():
     heldout = shapes.sample(200, seed=1, split="test").images
     fresh = memorization_report(shapes.sample(200, seed=2, split="test").images, train, heldout)
     assert fresh.copies < 0.15 and 0.8 < fresh.median_ratio < 1.25
-    assert verdict(fresh, "pictures") == "makes new pictures"
+    assert verdict(fresh, "pictures").en == "makes new pictures"
     copier = memorization_report(train[:200], train, heldout)
-    assert verdict(copier, "pictures") == "reproduces its training pictures"
+    assert verdict(copier, "pictures").en == "reproduces its training pictures"
 
 
 def _report(median_ratio: float, copies: float) -> MemorizationReport:
@@ -58,10 +58,10 @@ def _report(median_ratio: float, copies: float) -> MemorizationReport:
 
 
 def test_verdict_words_follow_the_thresholds():
-    assert verdict(_report(0.9, 0.05)) == "makes new digits"
-    assert verdict(_report(0.9, 0.3)).startswith("sits closer")
-    assert verdict(_report(0.6, 0.0)).startswith("sits closer")
-    assert verdict(_report(0.4, 0.0)) == "reproduces its training digits"
+    assert verdict(_report(0.9, 0.05)).en == "makes new digits"
+    assert verdict(_report(0.9, 0.3)).en.startswith("sits closer")
+    assert verdict(_report(0.6, 0.0)).en.startswith("sits closer")
+    assert verdict(_report(0.4, 0.0)).en == "reproduces its training digits"
 
 
 def test_shapes_check_runs_on_chapter_4s_gan(fast_models):

@@ -38,6 +38,7 @@ def test_a_notebook_with_a_cell_that_did_not_run_is_not_cached(tmp_path):
 
 
 def test_a_runnable_copys_run_gives_the_chapters_cache_entry(tmp_path):
+    from tutorial_lib.myst_markdown import Book
     from tutorial_lib.notebook_copies import prose_cell
 
     path = _source(tmp_path)
@@ -48,7 +49,8 @@ def test_a_runnable_copys_run_gives_the_chapters_cache_entry(tmp_path):
     printed = nbformat.v4.new_output("stream", name="stdout", text="1\n")
     shown = nbformat.v4.new_output("display_data", data={"text/markdown": "x is 1"})
     copy = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("x = 1"), prose_cell("x is {glue:text}`x`"),
+        nbformat.v4.new_code_cell("x = 1"),
+        prose_cell("x is {glue:text}`x`", Book("https://example.org/", {}, {})),
         nbformat.v4.new_code_cell("print(x)"),
         nbformat.v4.new_code_cell("# @title Run the solution of exercise 1\ny = 2",
                                   metadata={"tags": ["solution"]})])

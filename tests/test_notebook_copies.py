@@ -2,6 +2,7 @@
 solutions collapsed (runnable) or removed (student), and committed copies never stale."""
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 import pytest
@@ -159,7 +160,8 @@ def test_the_colab_button_opens_the_runnable_copy():
     colab = "https://colab.research.google.com/github/o/r/blob/main/notebooks/02_gan.ipynb"
     context = {"header_buttons": [{"type": "group", "buttons": [
         {"url": colab}, {"url": "https://mybinder.org/v2/gh/o/r/main?urlpath=notebooks/x"}]}]}
-    _launch_runnable_copy(None, "notebooks/02_gan", "page.html", context, None)
+    app = SimpleNamespace(config=SimpleNamespace(runnable_copies=RUNNABLE_DIR.as_posix()))
+    _launch_runnable_copy(app, "notebooks/02_gan", "page.html", context, None)
     buttons = context["header_buttons"][0]["buttons"]
     assert buttons[0]["url"].endswith(f"/main/{RUNNABLE_DIR.as_posix()}/02_gan.ipynb")
     assert buttons[1]["url"].endswith("urlpath=notebooks/x")

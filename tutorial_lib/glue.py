@@ -9,6 +9,8 @@ from this run's values. Outside a book build myst-nb may be absent; gluing then 
 
 import re
 
+from tutorial_lib.text.words import Words
+
 # {glue:text}`name` or {glue:text}`name:format_spec`, as myst-nb writes them
 GLUE_ROLE = re.compile(r"\{glue:text\}`([^`]+)`")
 NOT_YET = "[run the cells above]"
@@ -24,7 +26,11 @@ def glue(name: str, value, display: bool = False):
 
     NumPy and torch scalars become plain Python numbers first: the book formats glued numbers
     from their text form, and `np.float64(9.25)` is not a number to a format spec like `:.2f`.
+    `Words` are glued twice, the English under `name` and the Chinese under `name_zh`.
     """
+    if isinstance(value, Words):
+        glue(f"{name}_zh", value.zh, display)
+        return glue(name, value.en, display)
     if hasattr(value, "item") and getattr(value, "ndim", None) == 0:
         value = value.item()
     _recorded[name] = value

@@ -18,17 +18,43 @@ import yaml
 
 # A directive fence: ```{name} argument, or :::{name}; MyST closes it with a fence of the same
 # character at least as long, which is how directives nest (```` outside, ``` inside).
-_FENCE_OPEN = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}[ \t]*(?P<argument>.*)$")
-_CODE_OPEN = re.compile(r"^(?P<fence>`{3,}|~{3,})")
-_OPTION = re.compile(r"^:(?P<key>[\w-]+):[ \t]*(?P<value>.*)$")
-_ROLE = re.compile(r"\{(?P<name>[\w:-]+)\}`(?P<content>[^`]+)`")
-_TARGET = re.compile(r"^\((?P<label>[\w.-]+)\)=[ \t]*$", re.MULTILINE)
-_EXPLICIT_TITLE = re.compile(r"^(?P<title>.*?)\s*<(?P<target>[^<>]+)>$", re.DOTALL)
+FENCE_OPEN = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}[ \t]*(?P<argument>.*)$")
+CODE_OPEN = re.compile(r"^(?P<fence>`{3,}|~{3,})")
+OPTION = re.compile(r"^:(?P<key>[\w-]+):[ \t]*(?P<value>.*)$")
+ROLE = re.compile(r"\{(?P<name>[\w:-]+)\}`(?P<content>[^`]+)`")
+TARGET = re.compile(r"^\((?P<label>[\w.-]+)\)=[ \t]*$", re.MULTILINE)
+EXPLICIT_TITLE = re.compile(r"^(?P<title>.*?)\s*<(?P<target>[^<>]+)>$", re.DOTALL)
 # What a reader must never see in a runnable copy: a role, a directive fence, a target line.
 RAW_MYST = re.compile(r"\{[\w:-]+\}`|^[ \t>]*(?:`{3,}|:{3,})\{[\w:-]+\}|^\([\w.-]+\)=[ \t]*$",
                       re.MULTILINE)
-BOXES = {"admonition": None, "note": "Note", "tip": "Tip", "warning": "Warning",
-         "important": "Important", "seealso": "See also"}
+BOXES = ("admonition", "note", "tip", "warning", "important", "seealso")
+# The words a copy writes itself, per edition: box and proof titles, the copies' own cells.
+WORDS = {
+    "en": {"note": "Note", "tip": "Tip", "warning": "Warning", "important": "Important",
+           "seealso": "See also", "exercise": "Exercise {number}", "proof": "Proof",
+           "theorem": "Theorem", "definition": "Definition", "lemma": "Lemma",
+           "the_book": "the book", "solution": "Solution to exercise {number}",
+           "run_solution": "Run the solution of exercise {number} (shown above)",
+           "prose": "The book's text, with the numbers of this run",
+           "answer_here": "Your answer here: define the function the exercise asks for, then "
+                          "run the check.",
+           "student": "Student copy: write each exercise's answer in the cell below it. The "
+                      "chapter, with solutions, is in {page}.",
+           "runnable": "Runnable copy of a chapter of {page}. Run the cells from the top: the "
+                       "text shows the numbers of your own run.",
+           "open_in_colab": "Open In Colab"},
+    "zh": {"note": "注意", "tip": "提示", "warning": "警告", "important": "重要",
+           "seealso": "另见", "exercise": "练习 {number}", "proof": "证明",
+           "theorem": "定理", "definition": "定义", "lemma": "引理",
+           "the_book": "本书", "solution": "练习 {number} 的解答",
+           "run_solution": "运行练习 {number} 的解答（见上）",
+           "prose": "本书的正文，填入本次运行得到的数字",
+           "answer_here": "在这里作答：定义练习要求的函数，然后运行检查。",
+           "student": "学生副本：把每道练习的答案写在它下面的单元格里。带解答的本章见{page}。",
+           "runnable": "这是{page}中一章的可运行副本。请从上往下运行各个单元格：正文里的数字就是你"
+                       "自己这次运行得到的。",
+           "open_in_colab": "在 Colab 中打开"},
+}
 
 
 class MystError(ValueError):
@@ -42,6 +68,10 @@ class Book:
     base_url: str  # ends with "/"
     titles: dict[str, str]  # docname ("book/errata") -> title
     citations: dict[str, tuple[str, str]]  # bib key -> (authors, year)
+    language: str = "en"  # the edition: "en" or "zh" (WORDS)
+
+    def words(self, key: str, **values: str) -> str:
+        return WORDS[self.language][key].format(**values)
 
     def page_url(self, docname: str, anchor: str = "") -> str:
         return f"{self.base_url}{docname}.html" + (f"#{anchor}" if anchor else "")
@@ -99,18 +129,21 @@ def page_title(path: str | Path) -> str:
     return match.group(1).strip()
 
 
+def book_sources(root: str | Path = ".") -> dict[str, Path]:
+    """Every page of the book's toc, in book order: docname -> its .md or .ipynb source."""
+    root = Path(root)
+    toc = (root / "book/_toc.yml").read_text(encoding="utf-8")
+    return {docname: next(p for suffix in (".md", ".ipynb")
+                          if (p := root / f"{docname}{suffix}").is_file())
+            for docname in re.findall(r"(?:root|file):\s*(\S+)", toc)}
+
+
 def load_book(root: str | Path = ".") -> Book:
     """The book's address, page titles and citations, read from its configuration and toc."""
     root = Path(root)
     config = yaml.safe_load((root / "book/_config.yml").read_text(encoding="utf-8"))
     base_url = config["html"]["baseurl"].rstrip("/") + "/"
-    toc = (root / "book/_toc.yml").read_text(encoding="utf-8")
-    docnames = re.findall(r"(?:root|file):\s*(\S+)", toc)
-    titles = {}
-    for docname in docnames:
-        source = next(p for suffix in (".md", ".ipynb")
-                      if (p := root / f"{docname}{suffix}").is_file())
-        titles[docname] = page_title(source)
+    titles = {docname: page_title(path) for docname, path in book_sources(root).items()}
     bib = config["bibtex_bibfiles"][0]
     return Book(base_url, titles, read_citations(root / bib))
 
@@ -129,7 +162,7 @@ def _cite(content: str, kind: str, book: Book) -> str:
 
 
 def _doc_link(content: str, chapter: Chapter, book: Book) -> str:
-    match = _EXPLICIT_TITLE.match(content)
+    match = EXPLICIT_TITLE.match(content)
     title, target = (match["title"], match["target"]) if match else (None, content)
     docname = posixpath.normpath(posixpath.join(posixpath.dirname(chapter.docname), target))
     if docname not in book.titles:
@@ -151,7 +184,7 @@ def convert_roles(text: str, chapter: Chapter, book: Book) -> str:
             return f"${content}$"
         raise MystError(f"{chapter.docname}: the role {{{name}}} has no plain-Markdown form yet")
 
-    return _ROLE.sub(replace, text)
+    return ROLE.sub(replace, text)
 
 
 def _quote(text: str) -> str:
@@ -162,22 +195,24 @@ def _directive(name: str, argument: str, options: dict[str, str], body: str,
                chapter: Chapter, book: Book) -> str:
     body = convert(body, chapter, book)
     if name in BOXES:
-        title = argument or BOXES[name]
+        title = argument or book.words(name)
         return _quote(f"**{convert_roles(title, chapter, book)}**\n\n{body}")
     if name == "exercise":
         number = chapter.exercise_number(options.get("label", f"unlabelled-{argument}"))
-        heading = f"**Exercise {number}**" + (f" ({argument})" if argument else "")
+        heading = f"**{book.words('exercise', number=number)}**" + (
+            f" ({argument})" if argument else "")
         anchor = f'<a id="{options["label"]}"></a>\n\n' if "label" in options else ""
         return anchor + _quote(f"{heading}\n\n{body}")
     if name.startswith("prf:"):
-        kind = name[4:].capitalize()
-        if kind == "Proof":
-            return f"*Proof.* {body} $\\square$"
+        kind = book.words(name[4:])
+        if name == "prf:proof":
+            return f"*{kind}.* {body} $\\square$"
         return _quote(f"**{kind}" + (f" ({argument})" if argument else "") + f".** {body}")
     raise MystError(f"{chapter.docname}: the directive {{{name}}} has no plain-Markdown form yet")
 
 
-def _closes(line: str, fence: str) -> bool:
+def closes(line: str, fence: str) -> bool:
+    """Whether `line` closes a fence opened with `fence` (same character, at least as long)."""
     stripped = line.strip()
     return (len(stripped) >= len(fence) and set(stripped) == {fence[0]}
             and line.startswith(fence[0]))
@@ -189,22 +224,22 @@ def convert(markdown: str, chapter: Chapter, book: Book) -> str:
     lines, out, i = markdown.splitlines(), [], 0
     while i < len(lines):
         line = lines[i]
-        opening = _FENCE_OPEN.match(line)
-        code = _CODE_OPEN.match(line)
+        opening = FENCE_OPEN.match(line)
+        code = CODE_OPEN.match(line)
         if opening:
             fence = opening["fence"]
-            end = next((j for j in range(i + 1, len(lines)) if _closes(lines[j], fence)), None)
+            end = next((j for j in range(i + 1, len(lines)) if closes(lines[j], fence)), None)
             if end is None:
                 raise MystError(f"{chapter.docname}: unclosed {{{opening['name']}}} directive")
             body, options = lines[i + 1:end], {}
-            while body and (option := _OPTION.match(body[0])):
+            while body and (option := OPTION.match(body[0])):
                 options[option["key"]] = option["value"]
                 body = body[1:]
             out.append(_directive(opening["name"], opening["argument"].strip(), options,
                                   "\n".join(body).strip(), chapter, book))
             i = end + 1
         elif code:  # an ordinary code block: copied as it is
-            end = next((j for j in range(i + 1, len(lines)) if _closes(lines[j], code["fence"])),
+            end = next((j for j in range(i + 1, len(lines)) if closes(lines[j], code["fence"])),
                        len(lines) - 1)
             out.extend(lines[i:end + 1])
             i = end + 1
@@ -212,7 +247,7 @@ def convert(markdown: str, chapter: Chapter, book: Book) -> str:
             out.append(line)
             i += 1
     text = "\n".join(out)
-    text = _TARGET.sub(lambda m: f'<a id="{m["label"]}"></a>', text)
+    text = TARGET.sub(lambda m: f'<a id="{m["label"]}"></a>', text)
     return convert_roles(text, chapter, book).strip()
 
 
@@ -227,10 +262,10 @@ def blocks(markdown: str) -> list[str]:
             current = []
             continue
         current.append(line)
-        code = _CODE_OPEN.match(stripped)
+        code = CODE_OPEN.match(stripped)
         if fence is None and not in_maths and code:
             fence = code["fence"]
-        elif fence is not None and _closes(stripped, fence):
+        elif fence is not None and closes(stripped, fence):
             fence = None
         elif fence is None and stripped.count("$$") % 2 == 1:
             in_maths = not in_maths

@@ -33,6 +33,7 @@ from tutorial_lib.myst_markdown import (
     split_solutions,
 )
 from tutorial_lib.notebook_tools import repository
+from tutorial_lib.translated_book import translated_notebook
 
 SOURCE_DIR = Path("notebooks")
 RUNNABLE_DIR = SOURCE_DIR / "runnable"
@@ -61,11 +62,11 @@ def colab_url(path: str | Path) -> str:
     return COLAB.format(org_repo=org_repo, branch=branch, path=Path(path).as_posix())
 
 
-def prose_cell(markdown: str) -> nbformat.NotebookNode:
+def prose_cell(markdown: str, book: Book) -> nbformat.NotebookNode:
     """A hidden code cell that displays `markdown` with this run's glued numbers filled in."""
     if "'''" in markdown or markdown.endswith("\\"):
         raise ValueError("a prose paragraph cannot be quoted in a raw ''' string")
-    source = ("# @title The book's text, with the numbers of this run\n"
+    source = (f"# @title {book.words('prose')}\n"
               "from tutorial_lib.glue import show_prose\n\n"
               f"show_prose(r'''\n{markdown}\n''')")
     return nbformat.v4.new_code_cell(source, metadata={**_HIDDEN, "tags": [PROSE_TAG]})
@@ -80,7 +81,7 @@ def _text_cells(markdown: str, chapter: Chapter, book: Book) -> list:
             runs[-1][1].append(block)
         else:
             runs.append((live, [block]))
-    return [prose_cell("\n\n".join(run)) if live
+    return [prose_cell("\n\n".join(run), book) if live
             else nbformat.v4.new_markdown_cell("\n\n".join(run)) for live, run in runs]
 
 
@@ -92,32 +93,33 @@ def _solution_cells(label: str, prose: list[str], code: list[str], chapter: Chap
     if GLUE_ROLE.search(text):
         raise ValueError(f"{chapter.docname}: the solution of {label} quotes a glued number")
     listing = "\n\n".join(f"```python\n{source}\n```" for source in code)
-    details = (f"<details>\n<summary>Solution to exercise {number}</summary>\n\n"
+    details = (f"<details>\n<summary>{book.words('solution', number=number)}</summary>\n\n"
                f"{text}\n\n{listing}\n\n</details>").replace("\n\n\n\n", "\n\n")
     cells = [nbformat.v4.new_markdown_cell(details)]
     for source in code:
         cells.append(nbformat.v4.new_code_cell(
-            f"# @title Run the solution of exercise {number} (shown above)\n{source}",
+            f"# @title {book.words('run_solution', number=number)}\n{source}",
             metadata={**_HIDDEN, "tags": [SOLUTION_TAG]}))
     return cells
 
 
-def _stub(calls: list[str]) -> nbformat.NotebookNode:
+def _stub(calls: list[str], book: Book) -> nbformat.NotebookNode:
     """The learner's cell that replaces a solution: a prompt and the solution's checker call."""
-    return nbformat.v4.new_code_cell("# Your answer here: define the function the exercise asks "
-                                     "for, then run the check.\n\n\n" + "\n".join(calls))
+    return nbformat.v4.new_code_cell(f"# {book.words('answer_here')}\n\n\n" + "\n".join(calls))
+
+
+def runnable_dir(book: Book) -> Path:
+    """Where an edition's runnable copies live: notebooks/runnable/, the Chinese in zh/."""
+    return RUNNABLE_DIR if book.language == "en" else RUNNABLE_DIR / book.language
 
 
 def _header(path: Path, chapter: Chapter, book: Book, student: bool) -> nbformat.NotebookNode:
-    page = f"[the book]({book.page_url(chapter.docname)})"
+    page = f"[{book.words('the_book')}]({book.page_url(chapter.docname)})"
     if student:
-        return nbformat.v4.new_markdown_cell(
-            f"*Student copy: write each exercise's answer in the cell below it. The chapter, "
-            f"with solutions, is in {page}.*")
-    badge = f"[![Open In Colab]({COLAB_BADGE})]({colab_url(RUNNABLE_DIR / path.name)})"
-    return nbformat.v4.new_markdown_cell(
-        f"{badge}\n\n*Runnable copy of a chapter of {page}. Run the cells from the top: the "
-        "text shows the numbers of your own run.*")
+        return nbformat.v4.new_markdown_cell(f"*{book.words('student', page=page)}*")
+    colab = colab_url(runnable_dir(book) / path.name)
+    badge = f"[![{book.words('open_in_colab')}]({COLAB_BADGE})]({colab})"
+    return nbformat.v4.new_markdown_cell(f"{badge}\n\n*{book.words('runnable', page=page)}*")
 
 
 def chapter_copy(path: str | Path, book: Book, student: bool = False) -> nbformat.NotebookNode:
@@ -126,8 +128,11 @@ def chapter_copy(path: str | Path, book: Book, student: bool = False) -> nbforma
     A solution spans cells: a `{solution-start}` fence ends a Markdown cell, the solution's code
     cells follow, and a `{solution-end}` fence opens the next Markdown cell."""
     path = Path(path)
-    source = nbformat.read(path, as_version=4)
     chapter = Chapter(f"{SOURCE_DIR.as_posix()}/{path.stem}", int(path.name[:2]))
+    if book.language == "en":
+        source = nbformat.read(path, as_version=4)
+    else:  # the root is the folder above notebooks/, where the catalogues are
+        source = translated_notebook(path, chapter.docname, root=path.parent.parent)
     cells = []
     solution = None  # (label, prose, code) while inside a solution
     calls_since_exercise: set[str] = set()
@@ -149,7 +154,7 @@ def chapter_copy(path: str | Path, book: Book, student: bool = False) -> nbforma
                 if not student:
                     cells += _solution_cells(label, prose, code, chapter, book)
                 elif not set(calls) <= calls_since_exercise:
-                    cells.append(_stub(list(dict.fromkeys(calls))))
+                    cells.append(_stub(list(dict.fromkeys(calls)), book))
                 solution = None
             elif solution is not None:
                 solution[1].append(value)
@@ -215,7 +220,7 @@ def stale_copies(root: str | Path = ".") -> list[str]:
 def _launch_runnable_copy(app, pagename, templatename, context, doctree) -> None:
     """Point a chapter page's Colab button at its runnable copy instead of the MyST source."""
     source = f"/{SOURCE_DIR.as_posix()}/"
-    target = f"/{RUNNABLE_DIR.as_posix()}/"
+    target = f"/{app.config.runnable_copies}/"
 
     def repoint(buttons) -> None:
         for button in buttons:
@@ -228,8 +233,10 @@ def _launch_runnable_copy(app, pagename, templatename, context, doctree) -> None
 
 
 def setup(app):
-    """A Sphinx extension (listed in book/_config.yml): Colab buttons open the runnable copies.
+    """A Sphinx extension (listed in book/_config.yml): Colab buttons open the runnable copies
+    (in the folder `runnable_copies`, the Chinese edition's own).
     It runs after sphinx-book-theme has made its launch buttons (priority 501)."""
+    app.add_config_value("runnable_copies", RUNNABLE_DIR.as_posix(), "html")
     app.connect("html-page-context", _launch_runnable_copy, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 

@@ -29,6 +29,7 @@ from tutorial_lib.runtime import budget
 from tutorial_lib.t2i.pipeline import pretrained_text_to_image, t2i_config
 from tutorial_lib.t2i.train import generate_from_conditions
 from tutorial_lib.text.encoders import text_encoder
+from tutorial_lib.text.words import Words
 
 COPY_PERCENTILE = 5.0  # a "copy" is closer to the training set than 95% of unseen real images
 OVERFIT_FILE = "digit_gan_overfit.safetensors"
@@ -89,14 +90,20 @@ def memorization_report(generated, train, heldout) -> MemorizationReport:
                               float(np.mean(gen_d < threshold)), threshold)
 
 
-def verdict(report: MemorizationReport, things: str = "digits") -> str:
+# what the check looks at, in both languages
+THINGS = {"digits": "数字", "pictures": "图片"}
+
+
+def verdict(report: MemorizationReport, things: str = "digits") -> Words:
     """The check's result in words: new images at a median ratio of at least 0.8 with at most
     a tenth copies (the targets the course holds its generators to), copies below 0.5."""
+    zh = THINGS[things]
     if report.median_ratio >= 0.8 and report.copies <= 0.1:
-        return f"makes new {things}"
+        return Words(f"makes new {things}", f"生成的是新的{zh}")
     if report.median_ratio < 0.5:
-        return f"reproduces its training {things}"
-    return f"sits closer to its training set than unseen {things} do"
+        return Words(f"reproduces its training {things}", f"复现了它的训练{zh}")
+    return Words(f"sits closer to its training set than unseen {things} do",
+                 f"比没见过的{zh}更接近它的训练集")
 
 
 def overfit_config() -> GANConfig:
