@@ -41,7 +41,7 @@ TITLED_DIRECTIVES = PROSE_DIRECTIVES - {"prf:proof"}
 
 _TITLED_ROLES = {"doc", "ref", "numref", "term"}  # roles whose "title <target>" shows a title
 _CODE_SPAN = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
-_MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+\$", re.DOTALL)
+_MATH = re.compile(r"\$\$.+?\$\$|\$[^$]+?\$", re.DOTALL)  # inline maths may wrap a line
 _LINK_TARGET = re.compile(r"\]\(([^)\s]+)[^)]*\)")
 _URL = re.compile(r"<?https?://[^\s)>]+>?")
 _HTML_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
@@ -203,7 +203,8 @@ def _kept(text: str, source_keys: frozenset[str] | None = None) -> dict[str, Cou
     without_roles = ROLE.sub(" ", text)
     return {"roles": _role_keys(text, source_keys),
             "inline code": Counter(m.group(0) for m in _CODE_SPAN.finditer(without_roles)),
-            "maths": Counter(_MATH.findall(_CODE_SPAN.sub(" ", without_roles))),
+            "maths": Counter(" ".join(span.split())  # a line break in maths is a space
+                             for span in _MATH.findall(_CODE_SPAN.sub(" ", without_roles))),
             "link targets": Counter(_LINK_TARGET.findall(without_roles)),
             "URLs": Counter(u.strip("<>") for u in _URL.findall(_LINK_TARGET.sub("]", text))),
             "HTML tags": Counter(_HTML_TAG.findall(_CODE_SPAN.sub(" ", without_roles))),
