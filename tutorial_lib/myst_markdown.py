@@ -204,6 +204,8 @@ def _directive(name: str, argument: str, options: dict[str, str], body: str,
         anchor = f'<a id="{options["label"]}"></a>\n\n' if "label" in options else ""
         return anchor + _quote(f"{heading}\n\n{body}")
     if name.startswith("prf:"):
+        if name[4:] not in WORDS[book.language]:
+            raise MystError(f"{chapter.docname}: the directive {{{name}}} has no title in WORDS")
         kind = book.words(name[4:])
         if name == "prf:proof":
             return f"*{kind}.* {body} $\\square$"

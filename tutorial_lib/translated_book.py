@@ -70,7 +70,7 @@ def _config(root: Path, cache: Path) -> dict:
     config["html"]["baseurl"] = config["html"]["baseurl"].rstrip("/") + f"/{EDITION}/"
     sphinx = config["sphinx"]["config"]
     sphinx.update(language=LANGUAGE, edition_link=["../", "English", "en"],
-                  runnable_copies="notebooks/runnable/zh")
+                  runnable_copies=f"notebooks/runnable/{EDITION}")
     return config
 
 
