@@ -23,8 +23,8 @@ help:
 	@echo "make book   build the HTML book (full budgets) into book/_build/html"
 	@echo "make test   lint, unit tests, notebooks in fast mode, fast book build, browser check"
 	@echo "make bench  run every benchmark, print a table, write bench/results.json"
-	@echo "make student  write student notebooks (solutions removed) into student/"
-	@echo "make copies  regenerate the runnable notebooks (Jupyter, Colab) in notebooks/runnable/"
+	@echo "make student  write student notebooks (solutions removed) into student/ (Chinese: student/zh/)"
+	@echo "make copies  regenerate the runnable notebooks (Jupyter, Colab) in notebooks/runnable/ (and zh/)"
 
 # The CPU torch wheel goes in first: a bare `torch` requirement would pull a multi-GB CUDA build.
 $(STAMP): pyproject.toml constraints.txt
@@ -73,9 +73,14 @@ nbval: venv
 	  -p tutorial_lib.nbval_cache --book-cache $(FAST_OUT)/_build/.jupyter_cache \
 	  --executed-copies $(EXECUTED_COPIES)
 
+# Each build makes both editions: English, then the Chinese one (book/locales/) into its html/zh/,
+# from the English build's execution cache, so no notebook runs twice.
+ZH_BUILD := $(BIN)/python -m tutorial_lib.translated_book --english
+
 book-fast: venv
 	$(OFFLINE) env TUTORIAL_FAST=1 $(BOOK_ENV) $(BIN)/jupyter-book build $(BOOK_ARGS) \
 	  --path-output $(FAST_OUT) -W -n --keep-going
+	$(OFFLINE) env TUTORIAL_FAST=1 $(BOOK_ENV) $(ZH_BUILD) $(FAST_OUT)
 
 browser: venv system-deps
 	$(OFFLINE) env BOOK_HTML=$(FAST_OUT)/_build/html EXECUTED_COPIES=$(EXECUTED_COPIES) \
@@ -85,7 +90,9 @@ test: system-deps lint unit nbval book-fast browser
 
 book: venv system-deps
 	env $(BOOK_ENV) $(BIN)/jupyter-book build $(BOOK_ARGS) --path-output book -W -n --keep-going
-	@echo "The book is in book/_build/html: open book/_build/html/index.html in a browser."
+	env $(BOOK_ENV) $(ZH_BUILD) book
+	@echo "The book is in book/_build/html: open book/_build/html/index.html in a browser"
+	@echo "(the Chinese edition: book/_build/html/zh/index.html)."
 
 bench: venv
 	$(OFFLINE) $(BIN)/python -m tutorial_lib.bench

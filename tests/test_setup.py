@@ -94,3 +94,15 @@ def test_no_hub_model_default_and_no_pickle_loading():
         for call in re.findall(r"torch\.load\([^)]*\)", text):
             assert "weights_only=True" in call, f"{path}: {call}"
         assert "trust_remote_code=True" not in text, path
+
+
+def test_the_chinese_readme_gives_the_same_two_commands_and_prompts_the_grammar_reads():
+    from tutorial_lib.data.shapes import parse_caption
+
+    english, chinese = ((ROOT / name).read_text(encoding="utf-8")
+                        for name in ("README.md", "README.zh.md"))
+    assert "README.zh.md" in english
+    for command in ("make book", "make test"):
+        assert command in english and command in chinese
+    prompts = re.findall(r'--(?:prompt|query) "([^"]+)"', chinese)
+    assert prompts and all(parse_caption(prompt) for prompt in prompts), prompts

@@ -8,6 +8,7 @@ from tutorial_lib.editions import (
     apply_todo,
     book_messages,
     translation_problems,
+    untranslated,
     write_todo,
 )
 from tutorial_lib.myst_markdown import book_sources
@@ -144,24 +145,26 @@ def test_a_translation_that_loses_a_role_is_not_applied(tmp_path):
                    read_catalogue(tmp_path / "book/locales/zh_CN/LC_MESSAGES/book/page.po"))
 
 
-def test_every_translation_so_far_keeps_what_its_source_must_keep():
+def test_every_message_of_the_book_has_a_checked_chinese_translation():
+    left = untranslated()
+    assert not left, "untranslated (or fuzzy) messages: " + ", ".join(
+        f"{docname} ({len(todo)})" for docname, todo in left.items()) + (
+        "; run `python -m tutorial_lib.editions todo DOCNAME FILE`, translate, apply")
+
+
+def test_every_translation_keeps_what_its_source_must_keep():
     assert translation_problems() == {}
 
 
-def test_the_chinese_runnable_copy_of_a_translated_chapter_reads_as_plain_markdown():
-    """Chapter 5 is translated: its Chinese copy has its code, Chinese prose, no MyST left,
-    and links to the Chinese edition online (page titles stay English until every page is
-    translated: `chinese_book` then gives the Chinese ones)."""
-    import dataclasses
-
+def test_a_chinese_runnable_copy_reads_as_plain_markdown_in_chinese():
+    """Chapter 5's Chinese copy: the same code, Chinese prose and title, no MyST left, and
+    links to the Chinese edition online."""
     from tutorial_lib.myst_markdown import load_book
     from tutorial_lib.notebook_copies import chapter_copy, raw_myst_count
+    from tutorial_lib.translated_book import chinese_book
 
     path = book_sources()["notebooks/05_captioning"]
-    english_book = load_book()
-    chinese_book = dataclasses.replace(english_book, base_url=english_book.base_url + "zh/",
-                                       language="zh")
-    english, chinese = chapter_copy(path, english_book), chapter_copy(path, chinese_book)
+    english, chinese = chapter_copy(path, load_book()), chapter_copy(path, chinese_book())
     assert raw_myst_count(chinese) == 0
 
     def own_code(copy):

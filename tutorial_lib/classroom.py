@@ -15,7 +15,7 @@ import pkgutil
 import re
 from pathlib import Path
 
-from tutorial_lib.notebook_copies import write_copies
+from tutorial_lib.notebook_copies import write_edition_copies
 
 
 def exercise_catalogue() -> list[dict[str, str]]:
@@ -38,8 +38,9 @@ def exercise_catalogue() -> list[dict[str, str]]:
 
 
 def write_student_notebooks(out_dir: str | Path = "student") -> list[Path]:
-    """Write the student copy of every chapter into out_dir; return the paths."""
-    return write_copies(out_dir, student=True)
+    """Write the student copy of every chapter into out_dir, the Chinese ones into
+    out_dir/zh; return the paths."""
+    return write_edition_copies(out_dir, student=True)
 
 
 def main() -> None:

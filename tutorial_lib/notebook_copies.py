@@ -33,7 +33,7 @@ from tutorial_lib.myst_markdown import (
     split_solutions,
 )
 from tutorial_lib.notebook_tools import repository
-from tutorial_lib.translated_book import translated_notebook
+from tutorial_lib.translated_book import chinese_book, translated_notebook
 
 SOURCE_DIR = Path("notebooks")
 RUNNABLE_DIR = SOURCE_DIR / "runnable"
@@ -204,16 +204,31 @@ def write_copies(out_dir: str | Path, student: bool = False, root: str | Path = 
     return written
 
 
+def write_edition_copies(out_dir: str | Path, student: bool = False,
+                         root: str | Path = ".") -> list[Path]:
+    """The copies of both editions: English in out_dir, Chinese in out_dir/zh."""
+    out = Path(out_dir)
+    english, chinese = editions(root)
+    return (write_copies(out, student, root, english)
+            + write_copies(out / chinese.language, student, root, chinese))
+
+
+def editions(root: str | Path = ".") -> list[Book]:
+    """The books the copies are made for: English, and Chinese."""
+    return [load_book(root), chinese_book(root)]
+
+
 def stale_copies(root: str | Path = ".") -> list[str]:
-    """The committed runnable copies that differ from what the chapters generate now."""
-    book = load_book(root)
+    """The committed runnable copies (both editions) that differ from what the chapters
+    generate now."""
     stale = []
-    for path in chapters(Path(root) / SOURCE_DIR):
-        committed = Path(root) / RUNNABLE_DIR / path.name
-        expected = nbformat.writes(chapter_copy(path, book)).rstrip("\n")
-        if (not committed.is_file()
-                or committed.read_text(encoding="utf-8").rstrip("\n") != expected):
-            stale.append(committed.as_posix())
+    for book in editions(root):
+        for path in chapters(Path(root) / SOURCE_DIR):
+            committed = Path(root) / runnable_dir(book) / path.name
+            expected = nbformat.writes(chapter_copy(path, book)).rstrip("\n")
+            if (not committed.is_file()
+                    or committed.read_text(encoding="utf-8").rstrip("\n") != expected):
+                stale.append(committed.as_posix())
     return stale
 
 
@@ -242,12 +257,14 @@ def setup(app):
 
 
 def main() -> None:
-    """`python -m tutorial_lib.notebook_copies`: regenerate notebooks/runnable/."""
+    """`python -m tutorial_lib.notebook_copies`: regenerate notebooks/runnable/ (English) and
+    notebooks/runnable/zh/ (Chinese)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=str(RUNNABLE_DIR), help="folder for the copies")
+    parser.add_argument("--out", default=str(RUNNABLE_DIR),
+                        help="folder for the copies (the Chinese ones go in its zh/)")
     parser.add_argument("--student", action="store_true", help="student copies (no solutions)")
     args = parser.parse_args()
-    for path in write_copies(args.out, student=args.student):
+    for path in write_edition_copies(args.out, student=args.student):
         print(f"wrote {path}")
 
 

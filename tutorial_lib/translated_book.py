@@ -120,7 +120,7 @@ def _executed(cache: Path) -> int:
 def build(english: str | Path, root: str | Path = ".", strict: bool = True) -> Path:
     """Build the Chinese edition next to the English one built with --path-output `english`;
     return its HTML folder. Fails if building it executed a notebook."""
-    english = Path(english)
+    english = Path(english).resolve()  # jupyter-book reads a relative --toc from the source
     cache, sources = english / "_build/.jupyter_cache", english / "_build/zh_sources"
     if not cache.is_dir():
         raise SystemExit(f"no execution cache in {cache}: build the English edition first")
@@ -143,7 +143,7 @@ def build(english: str | Path, root: str | Path = ".", strict: bool = True) -> P
 def _link_to_other_edition(app, pagename, templatename, context, doctree) -> None:
     """Put a link to the same page of the other edition at the top of every page's body."""
     prefix, text, language = app.config.edition_link
-    if doctree is None or "body" not in context:
+    if "body" not in context:  # generated pages (an index) have a body but no doctree
         return
     href = "../" * pagename.count("/") + prefix + pagename + ".html"
     context["body"] = (f'<p class="edition-link"><a href="{href}" hreflang="{language}" '

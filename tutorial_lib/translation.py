@@ -64,7 +64,7 @@ def _message_or_verbatim(text: str) -> list[Segment]:
     it is words: a line of maths, a glued number alone, a table's separator row."""
     body = text.rstrip("\n")
     tail = text[len(body):]
-    has_words = _WORD.search(_protected_removed(body))
+    has_words = _WORD.search(plain_prose(body))
     pieces = [Segment(body, True)] if has_words else [Segment(body, False)]
     return pieces + ([Segment(tail, False)] if tail else [])
 
@@ -168,7 +168,7 @@ def translate(markdown: str, translations: dict[str, str]) -> str:
     return "".join(out)
 
 
-def _protected_removed(text: str, placeholder: str = " ") -> str:
+def plain_prose(text: str, placeholder: str = " ") -> str:
     """`text` with roles, code, maths, URLs and HTML tags replaced by `placeholder`."""
     for pattern in (ROLE, _CODE_SPAN, _MATH, _URL, _HTML_TAG):
         text = pattern.sub(placeholder, text)
@@ -243,7 +243,7 @@ def stranded_emphasis(text: str) -> list[str]:
     Chinese has no spaces, so "**说明。**然后" puts a closing run between punctuation and a
     letter, where CommonMark only closes after a letter or before a space or punctuation. Runs
     of each length alternate opener, closer (the book does not nest emphasis of one kind)."""
-    text = re.sub(r"(?m)^\s*[*+-] ", "", _protected_removed(text, "`"))  # not bullets
+    text = re.sub(r"(?m)^\s*[*+-] ", "", plain_prose(text, "`"))  # not bullets
     bad, opened = [], {}
     for match in _EMPHASIS_RUN.finditer(text):
         run = match.group(0)

@@ -23,8 +23,15 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-q
 def book_pages() -> list[Path]:
     if not (HTML / "index.html").is_file():
         pytest.fail(f"no built book at {HTML}: run `make book-fast` first")
-    return sorted(p for p in HTML.rglob("*.html")
-                  if p.name not in SKIP_PAGES and not p.relative_to(HTML).parts[0].startswith("_"))
+    return sorted(p for p in HTML.rglob("*.html") if p.name not in SKIP_PAGES
+                  and not any(part.startswith("_") for part in p.relative_to(HTML).parts))
+
+
+EDITION = "zh"  # the Chinese edition's folder in the book's HTML
+
+
+def chinese_pages() -> list[Path]:
+    return [p for p in book_pages() if p.relative_to(HTML).parts[0] == EDITION]
 
 
 @pytest.fixture(autouse=True)
@@ -113,6 +120,29 @@ class PageFacts:
     has_maths: bool
     typeset: int  # MathJax's rendered formulas
     overflowing_tables: list[dict]
+    edition_link: str | None  # the href of the link to the same page in the other edition
+    chinese_fonts: list[str]  # the fonts that drew a Chinese paragraph (none: no such text)
+
+
+# Marks the article's first heading or paragraph with Chinese in it, for the font query below.
+MARK_CHINESE = """
+article => { const p = [...article.querySelectorAll("h1, h2, p, li, td")].find(
+  e => /[\u4e00-\u9fff]/.test(e.textContent));
+  if (p) p.setAttribute("data-chinese", ""); return !!p; }
+"""
+
+
+def fonts_drawing(page, selector: str) -> list[str]:
+    """The font families Chromium really drew an element's text with (DevTools protocol: the
+    platform fonts and their glyph counts), not what CSS asked for."""
+    session = page.context.new_cdp_session(page)
+    session.send("DOM.enable")
+    session.send("CSS.enable")
+    root = session.send("DOM.getDocument")["root"]["nodeId"]
+    node = session.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+    fonts = session.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    session.detach()
+    return [font["familyName"] for font in fonts if font["glyphCount"] > 0]
 
 
 def read_page(browser, path: Path) -> PageFacts:
@@ -127,6 +157,8 @@ def read_page(browser, path: Path) -> PageFacts:
         except PlaywrightTimeout:
             pass
     article = page.locator("article.bd-article")
+    marked = article.count() and article.evaluate(MARK_CHINESE)
+    link = page.locator(".edition-link a")
     facts = PageFacts(
         outside=outside,
         broken_images=page.eval_on_selector_all(
@@ -138,7 +170,9 @@ def read_page(browser, path: Path) -> PageFacts:
             "script[src*='mathjax' i]", "scripts => scripts.map(s => s.getAttribute('src'))"),
         has_maths=has_maths,
         typeset=typeset,
-        overflowing_tables=article.evaluate(OVERFLOWING_TABLES) if article.count() else [])
+        overflowing_tables=article.evaluate(OVERFLOWING_TABLES) if article.count() else [],
+        edition_link=link.first.get_attribute("href") if link.count() else None,
+        chinese_fonts=fonts_drawing(page, "[data-chinese]") if marked else [])
     page.context.close()
     return facts
 

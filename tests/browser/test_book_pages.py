@@ -1,18 +1,52 @@
-"""A real browser opens every page of the built book (run by `make browser` after a build).
+"""A real browser opens every page of the built book, both editions (run by `make browser`
+after a build).
 
 Checks what a reader would notice: maths typeset by the book's own MathJax (no CDN), every image
-loaded, no error output in any cell, and no request leaving the machine.
+loaded, no error output in any cell, no request leaving the machine; in the Chinese edition,
+Chinese drawn with a Chinese font; on every page, a link to the same page in the other edition.
 """
 
 import re
+import subprocess
 from pathlib import Path
 
-from conftest import HTML, book_pages, open_page
+from conftest import EDITION, HTML, book_pages, chinese_pages, open_page
+
+# Pages that hold no text of the book: the forwarding index.html (checked as the page it
+# forwards to) and sphinx-proof's index of proofs (a list of links, built from no page).
+GENERATED = {"index.html", "prf-prf.html"}
 
 
-def test_the_book_has_its_pages():
-    names = {p.stem for p in book_pages()}
-    assert {"intro", "how_to_use", "guide_map", "00_welcome", "references"} <= names
+def test_the_book_has_its_pages_in_both_editions():
+    pages = {p.relative_to(HTML).as_posix() for p in book_pages()}
+    english = {page for page in pages if not page.startswith(f"{EDITION}/")}
+    assert {"book/intro.html", "book/references.html", "notebooks/00_welcome.html"} <= english
+    assert {f"{EDITION}/{page}" for page in english} <= pages
+
+
+def test_every_page_links_to_itself_in_the_other_edition_and_back(book_facts):
+    for name, facts in book_facts.items():
+        if Path(name).name in GENERATED:
+            continue
+        assert facts.edition_link, f"{name} has no link to the other edition"
+        other = (HTML / name).parent / facts.edition_link
+        other_name = other.resolve().relative_to(HTML.resolve()).as_posix()
+        assert other_name in book_facts, f"{name} links to {other_name}, which does not exist"
+        back = (HTML / other_name).parent / book_facts[other_name].edition_link
+        assert back.resolve() == (HTML / name).resolve(), f"{other_name} does not link back"
+
+
+def test_the_chinese_edition_is_drawn_with_a_chinese_font(book_facts):
+    installed = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True,
+                               text=True, check=True).stdout
+    chinese_families = {name.strip() for line in installed.splitlines()
+                        for name in line.split(",")}
+    pages = [p.relative_to(HTML).as_posix() for p in chinese_pages() if p.name not in GENERATED]
+    assert pages, "no Chinese edition in the built book"
+    for name in pages:
+        fonts = book_facts[name].chinese_fonts
+        assert fonts, f"{name} shows no Chinese text"
+        assert set(fonts) & chinese_families, f"{name}: Chinese drawn with {fonts} only"
 
 
 def test_every_page_loads_offline_with_images_and_no_errors(book_facts):
