@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from tutorial_lib.__main__ import main
 from tutorial_lib.data import shapes
@@ -119,13 +120,46 @@ def test_generate_rejects_bad_arguments(tmp_path, capsys):
     out = str(tmp_path / "images.npy")
     empty = tmp_path / "empty.txt"
     empty.write_text("\n", encoding="utf-8")
-    for args, message in [(["--prompt", "   "], "empty"), (["--prompt", "x", "--n", "0"], "n must"),
-                          (["--prompt", "a red circle", "--encoder", "clip"], "unknown encoder"),
-                          (["--prompts-file", str(empty)], "no prompts"),
-                          (["--prompts-file", str(tmp_path / "missing.txt")], "no such file")]:
-        assert message in rejected(capsys, "generate", "--out", out, *args), args
+    for generator in ("gan", "diffusion", "tokens"):
+        for args, message in [(["--prompt", "   "], "empty"),
+                              (["--prompt", "x", "--n", "0"], "n must"),
+                              (["--prompt", "x", "--seed", "-1"], "seed must"),
+                              (["--prompts-file", str(empty)], "no prompts"),
+                              (["--prompts-file", str(tmp_path / "missing.txt")], "no such file"),
+                              (["--prompt", "x", "--out", str(tmp_path / "x.png")], ".npy")]:
+            assert message in rejected(capsys, "generate", "--out", out, "--generator",
+                                       generator, *args), (generator, args)
+    for generator in ("gan", "diffusion"):
+        assert "unknown encoder" in rejected(capsys, "generate", "--out", out, "--generator",
+                                             generator, "--prompt", "x", "--encoder", "clip")
+    assert "reads the prompt's own tokens" in rejected(
+        capsys, "generate", "--out", out, "--generator", "tokens", "--prompt", "x",
+        "--encoder", "minilm")
+    assert "unknown generator 'vae'" in rejected(capsys, "generate", "--out", out,
+                                                 "--generator", "vae", "--prompt", "x")
     # refused before anything trained (the cache holds only its link to the caption table)
     assert not [path for path in tmp_path.rglob("*.safetensors") if not path.is_symlink()]
+
+
+@pytest.mark.parametrize("generator, cached_name", [("diffusion", "diffusion_unet.safetensors"),
+                                                    ("tokens", "tokens_gpt.safetensors")])
+def test_every_generator_draws_prompt_order_and_repeats_with_the_seed(tmp_path, fast_models,
+                                                                      generator, cached_name):
+    prompts = tmp_path / "prompts.txt"
+    prompts.write_text("a small red circle at the top left\n左上角有一个小的红色圆形\n",
+                       encoding="utf-8")
+    out = tmp_path / "images.npy"
+    assert main(["generate", "--generator", generator, "--prompts-file", str(prompts),
+                 "--n", "2", "--seed", "1", "--out", str(out)]) == 0
+    images = np.load(out)
+    assert images.dtype == np.uint8 and images.shape == (4, 32, 32, 3)
+    (cached,) = fast_models.rglob(cached_name)
+    stamp = cached.stat().st_mtime_ns
+    assert main(["generate", "--generator", generator, "--prompt",
+                 "a small red circle at the top left", "--n", "2", "--seed", "1",
+                 "--out", str(out)]) == 0
+    assert cached.stat().st_mtime_ns == stamp  # loaded from the cache, not retrained
+    np.testing.assert_array_equal(np.load(out), images[:2])
 
 
 def test_search_prints_the_top_k_indices(tmp_path, fast_models):

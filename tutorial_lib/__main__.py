@@ -53,10 +53,32 @@ def cmd_generate_digits(args: argparse.Namespace) -> None:
     print(f"wrote {len(images)} digits {tuple(images.shape)} to {out}")
 
 
-def cmd_generate(args: argparse.Namespace) -> None:
-    """Draw images for prompts with the course's text-to-image GAN; save uint8 (N, 32, 32, 3)."""
-    from tutorial_lib.t2i.pipeline import generate
+GENERATORS = ("gan", "diffusion", "tokens")
 
+
+def _generate_function(generator: str, encoder: str):
+    """The `generate(prompts, n, seed)` of a generator family, or one BadInputError."""
+    if generator not in GENERATORS:
+        raise BadInputError(f"unknown generator {generator!r}; choose one of "
+                            f"{', '.join(GENERATORS)}")
+    if generator == "tokens":
+        if encoder != "bilingual":
+            raise BadInputError("--encoder chooses the sentence encoder of the gan and diffusion "
+                                "generators; the tokens generator reads the prompt's own tokens")
+        from tutorial_lib.tokens.pipeline import generate
+
+        return generate
+    if generator == "diffusion":
+        from tutorial_lib.diffusion.pipeline import generate
+    else:
+        from tutorial_lib.t2i.pipeline import generate
+    return lambda prompts, n, seed: generate(prompts, n=n, seed=seed, encoder=encoder)
+
+
+def cmd_generate(args: argparse.Namespace) -> None:
+    """Draw images for prompts with one of the course's text-to-image models (the GAN by
+    default); save uint8 (N, 32, 32, 3)."""
+    generate = _generate_function(args.generator, args.encoder)
     out = _npy_path(args.out)
     if args.prompts_file:
         path = Path(args.prompts_file)
@@ -67,7 +89,7 @@ def cmd_generate(args: argparse.Namespace) -> None:
             raise BadInputError(f"--prompts-file {path} has no prompts (one per line)")
     else:
         prompts = [args.prompt]
-    images = generate(prompts, n=args.n, seed=args.seed, encoder=args.encoder)
+    images = generate(prompts, n=args.n, seed=args.seed)
     np.save(out, images)
     print(f"wrote {len(images)} images {tuple(images.shape)} for {len(prompts)} prompt(s) to "
           f"{out}")
@@ -140,15 +162,18 @@ def build_parser() -> argparse.ArgumentParser:
     shapes.add_argument("--out", help="save the images as uint8 (N, 32, 32, 3) to this .npy")
     shapes.set_defaults(run=cmd_shapes)
 
-    generate = commands.add_parser("generate", help="draw images for a text prompt with the "
-                                   "course's text-to-image GAN (trains it on first use)")
+    generate = commands.add_parser("generate", help="draw images for a text prompt with one of "
+                                   "the course's text-to-image models (trains it on first use)")
     source = generate.add_mutually_exclusive_group(required=True)
     source.add_argument("--prompt", help="one prompt, English or Chinese")
     source.add_argument("--prompts-file", help="a UTF-8 text file with one prompt per line")
     generate.add_argument("--n", type=int, default=8, help="images per prompt (default 8)")
     generate.add_argument("--seed", type=int, default=0)
+    generate.add_argument("--generator", default="gan",
+                          help="gan (default: chapter 4), diffusion (chapter 8) or tokens (the "
+                          "GPT that writes image tokens)")
     generate.add_argument("--encoder", default="bilingual",
-                          help="bilingual (default), minilm or onehot")
+                          help="bilingual (default), minilm or onehot (gan and diffusion)")
     generate.add_argument("--out", required=True, help="save uint8 (N, 32, 32, 3) to this .npy")
     generate.set_defaults(run=cmd_generate)
 

@@ -58,6 +58,12 @@ TARGETS = {
     "notebook_06_assisted_generation_seconds": ("<=", 240),
     "notebook_07_retrieval_seconds": ("<=", 240),
     "notebook_08_diffusion_seconds": ("<=", 240),
+    "tokens_vq_recon_all_correct": (">=", 0.99),
+    "tokens_seen_all_correct": (">=", 0.95),
+    "tokens_heldout_pairs_all_correct": (">=", 0.85),
+    "tokens_chinese_all_correct": (">=", 0.90),
+    "tokens_seeds_passing": (">=", 5),
+    "tokens_train_seconds": ("<=", 240),
     "memorization_median_ratio_default": (">=", 0.8),
     "memorization_copies_default": ("<=", 0.1),
     "memorization_median_ratio_overfit": ("<=", 0.5),
@@ -305,6 +311,56 @@ def bench_diffusion(n: int = 500) -> dict[str, float]:
     return results
 
 
+def bench_tokens(n: int = 500) -> dict[str, float]:
+    """The token model (image tokenizer + GPT) trained afresh on 5 seeds into a throwaway
+    cache: the tokenizer's reconstructions of 1,000 test images judged, then n prompts per
+    split drawn and judged; a seed passes when its seen-scene score is at least 0.90. Train
+    seconds (tokenizer + GPT) are the slowest seed's."""
+    from unittest import mock
+
+    from tutorial_lib.diffusion.evaluate import COMPARED_SPLITS, comparison_rows, judged_scores
+    from tutorial_lib.shapes_judge import pretrained_shapes_judge
+    from tutorial_lib.text.tokenizer import caption_tokenizer
+    from tutorial_lib.tokens.evaluate import (
+        caption_encoder,
+        reconstruction_scores,
+        token_drawer,
+        token_many,
+    )
+    from tutorial_lib.tokens.pipeline import pretrained_token_model
+
+    judge = pretrained_shapes_judge(progress=False)
+    results, seen, seconds = {}, [], []
+    for seed in range(5):
+        with tempfile.TemporaryDirectory() as tmp, mock.patch.dict(os.environ,
+                                                                   {"TUTORIAL_CACHE": tmp}):
+            trained = pretrained_token_model(seed, progress=False)
+        model, vq = trained.gpt, trained.vq
+        seconds.append(trained.train_seconds)
+        encoder = caption_encoder(caption_tokenizer(), model)
+        if seed == 0:
+            row = comparison_rows({"tokens": (token_drawer(model, vq), token_many(model, vq),
+                                              model, seconds[-1])}, encoder, judge, n)["tokens"]
+            recon = reconstruction_scores(vq, judge)
+            results.update({"tokens_vq_recon_all_correct": recon["all_correct"],
+                            "tokens_vq_codes_used": recon["codes_used"],
+                            "tokens_vq_perplexity": recon["perplexity"],
+                            "tokens_vq_seconds": trained.vq_history.seconds})
+            results.update({f"tokens_{split}_all_correct": row[split]
+                            for split in COMPARED_SPLITS})
+            results.update({f"tokens_{key}": float(row[key]) for key in
+                            ("diversity", "sample_seconds_per_image", "parameters")})
+        else:
+            row = {split: scores["all_correct"] for split, scores in judged_scores(
+                token_drawer(model, vq), encoder, judge, n, splits=("seen",)).items()}
+        seen.append(row["seen"])
+        print(f"  seed {seed}: {seconds[-1]:.0f} s, seen {row['seen']:.3f}", file=sys.stderr)
+    results["tokens_seen_all_correct_worst_seed"] = min(seen)
+    results["tokens_seeds_passing"] = sum(score >= 0.90 for score in seen)
+    results["tokens_train_seconds"] = max(seconds)
+    return results
+
+
 def bench_challenges() -> dict[str, float]:
     """Chapter 9: the scarcity curve (100/10/1% of the data at one step budget), the
     memorisation check of the default and an over-fit digit GAN, and the prompt filter's
@@ -423,7 +479,8 @@ BENCHMARKS = {"shapes": bench_shapes, "language_models": bench_language_models,
               "toy_gan": bench_toy_gan, "digit_gan": bench_digit_gan,
               "text_to_image": bench_text_to_image, "captioning": bench_captioning,
               "assist": bench_assist, "retrieval": bench_retrieval, "diffusion": bench_diffusion,
-              "challenges": bench_challenges, "shared_machine": bench_shared_machine,
+              "tokens": bench_tokens, "challenges": bench_challenges,
+              "shared_machine": bench_shared_machine,
               "copies": bench_copies, "translation": bench_translation,
               "chapter_notebooks": bench_chapter_notebooks, "notebooks": bench_notebooks,
               "make_test": bench_make_test, "book": bench_book}

@@ -29,29 +29,38 @@ def diffusion_config() -> DiffusionConfig:
                    train_images=budget(DEFAULT_CONFIG.train_images, 2_000))
 
 
-def pretrained_diffusion(progress: bool = True) -> tuple[TextConditionedUNet, History]:
+def _file(encoder: str) -> str:
+    return MODEL_FILE if encoder == "bilingual" else MODEL_FILE.replace(
+        ".safetensors", f"_{encoder}.safetensors")
+
+
+def pretrained_diffusion(progress: bool = True, encoder: str = "bilingual"
+                         ) -> tuple[TextConditionedUNet, History]:
     """(the EMA denoiser of the default run, its training history), trained on first use (a
-    progress bar shows it), then loaded from the cache."""
+    progress bar shows it), then loaded from the cache. `encoder` names the text encoder whose
+    conditions it reads (chapter 4's `text.encoders.ENCODERS`; each has its own model)."""
     config = diffusion_config()
-    encoder = text_encoder("bilingual")
+    name = _file(encoder)
+    encoder = text_encoder(encoder)
 
     def train():
         run = train_diffusion(encoder, config, progress=progress)
         return Trained(run.ema_model, run.ema_model.state_dict(), run.history)
 
     def restore(tensors):
-        return load_state(TextConditionedUNet(config), tensors, MODEL_FILE)
+        return load_state(TextConditionedUNet(config), tensors, name)
 
-    trained = load_or_train(MODEL_FILE, config, training_data_id(encoder.name), train, restore)
+    trained = load_or_train(name, config, training_data_id(encoder.name), train, restore)
     return trained.value, trained.history
 
 
 def generate(prompts, n: int = 8, seed: int = 0, guidance: float = GUIDANCE,
-             steps: int = SAMPLING_STEPS, sampler: str = "ddim") -> np.ndarray:
+             steps: int = SAMPLING_STEPS, sampler: str = "ddim",
+             encoder: str = "bilingual") -> np.ndarray:
     """n images for each prompt, in prompt order: uint8 (len(prompts) * n, 32, 32, 3)."""
     prompts = check_generate_args(prompts, n, seed)
     check_sampling(steps, guidance, sampler)
-    conditions = text_encoder("bilingual")(prompts).repeat_interleave(int(n), dim=0)
-    model, _ = pretrained_diffusion()
+    conditions = text_encoder(encoder)(prompts).repeat_interleave(int(n), dim=0)
+    model, _ = pretrained_diffusion(encoder=encoder)
     return sample(model, diffusion_config(), conditions, steps=steps, guidance=guidance,
                   sampler=sampler, seed=int(seed))

@@ -210,14 +210,15 @@ def caption_nll(model, tokenizer, captions, batch_size=256):
     return torch.cat(chunks)
 
 
-def _untied(model):
-    """The weights to store: all but the output layer, which is the token embedding again."""
+def untied_weights(model):
+    """The weights of a GPT2LMHeadModel to store: all but the output layer, which is the token
+    embedding again (safetensors refuses two names for one tensor)."""
     return {k: v for k, v in model.state_dict().items() if k != TIED_KEY}
 
 
-def _tied(model, tensors, where):
-    """`model` with the stored weights loaded and its output layer tied again, in eval mode; a
-    file that does not fit raises CacheError."""
+def load_tied(model, tensors, where):
+    """A GPT2LMHeadModel `model` with weights stored by `untied_weights` loaded and its output
+    layer tied again, in eval mode; a file that does not fit raises CacheError."""
     missing, unexpected = model.load_state_dict(tensors, strict=False)
     if set(missing) - {TIED_KEY} or unexpected:
         raise CacheError(f"{where} does not match its config (missing {missing}, unexpected "
@@ -232,7 +233,7 @@ def save_tiny_gpt(model, path, metadata=None):
     One self-describing file, and no pickle: loading it can never run code.
     """
     meta = {"gpt2_config": model.config.to_json_string(), **(metadata or {})}
-    return save_tensors(path, _untied(model), meta)
+    return save_tensors(path, untied_weights(model), meta)
 
 
 def load_tiny_gpt(path):
@@ -243,7 +244,7 @@ def load_tiny_gpt(path):
         raise CacheError(f"{path} holds no gpt2_config metadata: it was not written by "
                          f"save_tiny_gpt{REBUILD_HINT}")
     config = GPT2Config.from_dict(json.loads(metadata["gpt2_config"]))
-    return _tied(GPT2LMHeadModel(config), tensors, path)
+    return load_tied(GPT2LMHeadModel(config), tensors, path)
 
 
 def pretrained_tiny_gpt(lang="both", with_history=False):
@@ -264,11 +265,11 @@ def pretrained_tiny_gpt(lang="both", with_history=False):
     def train():
         model, history = train_tiny_gpt(config, tokenizer, lang=lang)
         # the GPT-2 config beside the weights keeps the file readable by load_tiny_gpt
-        return Trained(model, _untied(model), history,
+        return Trained(model, untied_weights(model), history,
                        {"gpt2_config": model.config.to_json_string()})
 
     def restore(tensors):
-        return _tied(GPT2LMHeadModel(config.gpt2_config(tokenizer)), tensors, name)
+        return load_tied(GPT2LMHeadModel(config.gpt2_config(tokenizer)), tensors, name)
 
     data = fingerprint(shapes.world_fingerprint(), lang, sorted(tokenizer.get_vocab().items()))
     trained = load_or_train(name, config, data, train, restore)

@@ -1,0 +1,57 @@
+"""Judging the token model like the GAN and the diffusion model, and its tokenizer on its own.
+
+A model enters a comparison as drawing functions of "conditions" (see `diffusion.evaluate`):
+for the token model a condition is the caption's token ids, so `caption_encoder` plays the
+part the sentence encoder plays for the other two.
+"""
+
+import numpy as np
+import torch
+
+from tutorial_lib.data import shapes
+from tutorial_lib.data.tensors import images_to_tensor, tensor_to_images
+from tutorial_lib.shapes_judge import attribute_scores
+from tutorial_lib.tokens.model import TokenGPT, caption_ids
+from tutorial_lib.tokens.pipeline import draw
+from tutorial_lib.tokens.vq import VQTokenizer, code_usage
+
+RECON_SEED = 7  # a draw of test images that no tokenizer trained on (the test split)
+
+
+def caption_encoder(tokenizer, model: TokenGPT):
+    """prompts -> (N, caption_length) caption ids: the token model's "conditions"."""
+    return lambda prompts: caption_ids(tokenizer, prompts, model.config.caption_length)
+
+
+def token_drawer(model: TokenGPT, vq: VQTokenizer, seed: int = 0, **sampling):
+    """caption ids -> one image each."""
+    return lambda captions: draw(model, vq, captions, 1, seed, **sampling)
+
+
+def token_many(model: TokenGPT, vq: VQTokenizer, seed: int = 0, **sampling):
+    """(caption ids, k) -> k images per caption, grouped by caption."""
+    return lambda captions, k: draw(model, vq, captions, k, seed, **sampling)
+
+
+def reconstruct(vq: VQTokenizer, images: np.ndarray) -> np.ndarray:
+    """uint8 images -> their tokens -> uint8 images again."""
+    x = images_to_tensor(images)
+    return np.concatenate([tensor_to_images(vq.decode(vq.encode(chunk)))
+                           for chunk in x.split(500)])
+
+
+def reconstruction_scores(vq: VQTokenizer, judge, n: int = 1000,
+                          split: str = "test") -> dict[str, float]:
+    """The judge's attribute scores on the tokenizer's reconstructions of n fresh images of a
+    split, with the codebook's usage on them (perplexity, codes used)."""
+    sample = shapes.sample(n, seed=RECON_SEED, split=split)
+    codes = torch.cat([vq.encode(chunk) for chunk in images_to_tensor(sample.images).split(500)])
+    scores = attribute_scores(judge, reconstruct(vq, sample.images), sample.attrs)
+    return {**scores, **code_usage(codes, len(vq.codebook.codes))}
+
+
+def bits_per_image(vq: VQTokenizer) -> dict[str, float]:
+    """What an image costs: 64 tokens of log2(K) bits each, against its raw 8-bit pixels."""
+    tokens = vq.grid * vq.grid
+    return {"token_bits": tokens * float(np.log2(len(vq.codebook.codes))),
+            "pixel_bits": shapes.IMAGE_SIZE * shapes.IMAGE_SIZE * 3 * 8}
