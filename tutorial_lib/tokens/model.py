@@ -96,6 +96,3 @@ class TokenGPT(nn.Module):
         inputs = torch.cat([self.prefix(captions), images[:, :-1] + self.code_offset], 1)
         hidden = self.gpt.transformer(input_ids=inputs).last_hidden_state
         return self.code_logits(hidden[:, self.config.caption_length:])
-
-    def parameters_count(self) -> int:
-        return sum(p.numel() for p in self.parameters())

@@ -155,8 +155,8 @@ class VQTokenizer(nn.Module):
             self.codebook.update(self._flat(z).detach(), index.flatten(), rng)
         commitment = F.mse_loss(z, quantized.detach())
         recon = self.decoder(straight_through(z, quantized))
-        return recon, reconstruction_loss(recon, images, self.config.foreground_weight), \
-            commitment, index
+        loss = reconstruction_loss(recon, images, self.config.foreground_weight)
+        return recon, loss, commitment, index
 
 
 def reconstruction_loss(recon: torch.Tensor, images: torch.Tensor,
