@@ -37,7 +37,7 @@ class TokenGPTConfig:
     n_embd: int = 96
     n_layer: int = 3
     n_head: int = 4
-    steps: int = 1400
+    steps: int = 1700
     batch_size: int = 48
     lr: float = 3e-3
     min_lr: float = 3e-4

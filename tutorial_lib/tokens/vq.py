@@ -33,7 +33,7 @@ from tutorial_lib.errors import BadInputError
 class VQConfig:
     """The tokenizer's size and its training recipe (32x32 -> 8x8: two stride-2 stages)."""
 
-    codebook_size: int = 512
+    codebook_size: int = 256
     code_dim: int = 32
     width: int = 64
     commitment: float = 0.25
