@@ -160,11 +160,16 @@ def test_the_colab_button_opens_the_runnable_copy():
     colab = "https://colab.research.google.com/github/o/r/blob/main/notebooks/02_gan.ipynb"
     context = {"header_buttons": [{"type": "group", "buttons": [
         {"url": colab}, {"url": "https://mybinder.org/v2/gh/o/r/main?urlpath=notebooks/x"}]}]}
-    app = SimpleNamespace(config=SimpleNamespace(runnable_copies=RUNNABLE_DIR.as_posix()))
+    app = SimpleNamespace(config=SimpleNamespace(language="en"))
     _launch_runnable_copy(app, "notebooks/02_gan", "page.html", context, None)
     buttons = context["header_buttons"][0]["buttons"]
     assert buttons[0]["url"].endswith(f"/main/{RUNNABLE_DIR.as_posix()}/02_gan.ipynb")
     assert buttons[1]["url"].endswith("urlpath=notebooks/x")
+    # the Chinese edition (Sphinx language zh_CN) opens the Chinese copy
+    buttons[0]["url"] = colab
+    _launch_runnable_copy(SimpleNamespace(config=SimpleNamespace(language="zh_CN")),
+                          "notebooks/02_gan", "page.html", context, None)
+    assert buttons[0]["url"].endswith(f"/main/{RUNNABLE_DIR.as_posix()}/zh/02_gan.ipynb")
 
 
 def test_every_runnable_copy_has_a_colab_badge_for_itself():

@@ -13,6 +13,7 @@ translator a plain file to fill in and apply (YAML block strings: no escaping of
 
 import argparse
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
@@ -66,17 +67,22 @@ def untranslated(root: str | Path = ".") -> dict[str, list[str]]:
     return result
 
 
-def translation_problems(root: str | Path = ".") -> dict[str, list[str]]:
-    """'docname: message start' -> what its translation fails to keep of the source."""
-    found = {}
+def translated_messages(root: str | Path = ".") -> Iterator[tuple[str, str, str]]:
+    """(docname, English message, its translation) for every message of the book that has one
+    (checked or still a fuzzy suggestion)."""
     for docname, sources in book_messages(root).items():
         catalog = read_catalogue(catalogue_path(docname, root))
         for source in sources:
             message = catalog.get(source)
-            if message is not None and message.string and (issues := problems(source,
-                                                                              message.string)):
-                found[f"{docname}: {source[:60]!r}"] = issues
-    return found
+            if message is not None and message.string:
+                yield docname, source, message.string
+
+
+def translation_problems(root: str | Path = ".") -> dict[str, list[str]]:
+    """'docname: message start' -> what its translation fails to keep of the source."""
+    return {f"{docname}: {source[:60]!r}": issues
+            for docname, source, translation in translated_messages(root)
+            if (issues := problems(source, translation))}
 
 
 def _block(key: str, text: str) -> str:

@@ -20,8 +20,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from tutorial_lib.editions import book_messages
-from tutorial_lib.translation import catalogue_path, plain_prose, read_catalogue
+from tutorial_lib.editions import translated_messages
+from tutorial_lib.translation import plain_prose
 
 GLOSSARY = "book/glossary.md"
 
@@ -107,15 +107,10 @@ def uses_term(translation: str, term: Term) -> bool:
 
 def term_mismatches(root: str | Path = ".") -> dict[str, list[str]]:
     """'docname: message start' -> the glossary terms its translation does not use."""
-    terms, found = glossary_terms(root), {}
-    for docname, sources in book_messages(root).items():
-        catalog = read_catalogue(catalogue_path(docname, root))
-        for source in sources:
-            message = catalog.get(source)
-            if message is None or not message.string:
-                continue
-            if missed := [f"{term.english[0]} -> {' / '.join(term.chinese)}"
-                          for term in terms_used(source, terms)
-                          if not uses_term(message.string, term)]:
-                found[f"{docname}: {source[:60]!r}"] = missed
+    terms = glossary_terms(root)
+    found = {}
+    for docname, source, translation in translated_messages(root):
+        if missed := [f"{term.english[0]} -> {' / '.join(term.chinese)}"
+                      for term in terms_used(source, terms) if not uses_term(translation, term)]:
+            found[f"{docname}: {source[:60]!r}"] = missed
     return found

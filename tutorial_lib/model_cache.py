@@ -62,6 +62,14 @@ def fingerprint(*parts) -> str:
     return digest.hexdigest()[:16]
 
 
+def variant_file(name: str, *tags: str) -> str:
+    """The cache file of a variant of a model: `name` with each non-empty tag joined before its
+    suffix ("diffusion_unet.safetensors", "minilm" -> "diffusion_unet_minilm.safetensors"), so
+    a variant never overwrites the default model."""
+    stem, dot, suffix = name.rpartition(".")
+    return "_".join([stem, *(tag for tag in tags if tag)]) + dot + suffix
+
+
 def history_json(history: History) -> str:
     """A History as the JSON string stored in a cache file's metadata."""
     return json.dumps({"steps": history.steps, "values": history.values,

@@ -33,7 +33,8 @@ from tutorial_lib.myst_markdown import (
     split_solutions,
 )
 from tutorial_lib.notebook_tools import repository
-from tutorial_lib.translated_book import chinese_book, translated_notebook
+from tutorial_lib.translated_book import EDITION, chinese_book, translated_notebook
+from tutorial_lib.translation import LANGUAGE
 
 SOURCE_DIR = Path("notebooks")
 RUNNABLE_DIR = SOURCE_DIR / "runnable"
@@ -108,16 +109,17 @@ def _stub(calls: list[str], book: Book) -> nbformat.NotebookNode:
     return nbformat.v4.new_code_cell(f"# {book.words('answer_here')}\n\n\n" + "\n".join(calls))
 
 
-def runnable_dir(book: Book) -> Path:
-    """Where an edition's runnable copies live: notebooks/runnable/, the Chinese in zh/."""
-    return RUNNABLE_DIR if book.language == "en" else RUNNABLE_DIR / book.language
+def runnable_dir(edition: str) -> Path:
+    """Where an edition's runnable copies live ("en" or "zh", `Book.language`):
+    notebooks/runnable/, the Chinese ones in its zh/."""
+    return RUNNABLE_DIR if edition == "en" else RUNNABLE_DIR / edition
 
 
 def _header(path: Path, chapter: Chapter, book: Book, student: bool) -> nbformat.NotebookNode:
     page = f"[{book.words('the_book')}]({book.page_url(chapter.docname)})"
     if student:
         return nbformat.v4.new_markdown_cell(f"*{book.words('student', page=page)}*")
-    colab = colab_url(runnable_dir(book) / path.name)
+    colab = colab_url(runnable_dir(book.language) / path.name)
     badge = f"[![{book.words('open_in_colab')}]({COLAB_BADGE})]({colab})"
     return nbformat.v4.new_markdown_cell(f"{badge}\n\n*{book.words('runnable', page=page)}*")
 
@@ -209,8 +211,9 @@ def write_edition_copies(out_dir: str | Path, student: bool = False,
     """The copies of both editions: English in out_dir, Chinese in out_dir/zh."""
     out = Path(out_dir)
     english, chinese = editions(root)
+    chinese_out = out / runnable_dir(chinese.language).relative_to(RUNNABLE_DIR)
     return (write_copies(out, student, root, english)
-            + write_copies(out / chinese.language, student, root, chinese))
+            + write_copies(chinese_out, student, root, chinese))
 
 
 def editions(root: str | Path = ".") -> list[Book]:
@@ -224,7 +227,7 @@ def stale_copies(root: str | Path = ".") -> list[str]:
     stale = []
     for book in editions(root):
         for path in chapters(Path(root) / SOURCE_DIR):
-            committed = Path(root) / runnable_dir(book) / path.name
+            committed = Path(root) / runnable_dir(book.language) / path.name
             expected = nbformat.writes(chapter_copy(path, book)).rstrip("\n")
             if (not committed.is_file()
                     or committed.read_text(encoding="utf-8").rstrip("\n") != expected):
@@ -233,9 +236,10 @@ def stale_copies(root: str | Path = ".") -> list[str]:
 
 
 def _launch_runnable_copy(app, pagename, templatename, context, doctree) -> None:
-    """Point a chapter page's Colab button at its runnable copy instead of the MyST source."""
+    """Point a chapter page's Colab button at its runnable copy (the edition's own, told by
+    Sphinx's language) instead of the MyST source."""
     source = f"/{SOURCE_DIR.as_posix()}/"
-    target = f"/{app.config.runnable_copies}/"
+    target = f"/{runnable_dir(EDITION if app.config.language == LANGUAGE else 'en').as_posix()}/"
 
     def repoint(buttons) -> None:
         for button in buttons:
@@ -248,10 +252,8 @@ def _launch_runnable_copy(app, pagename, templatename, context, doctree) -> None
 
 
 def setup(app):
-    """A Sphinx extension (listed in book/_config.yml): Colab buttons open the runnable copies
-    (in the folder `runnable_copies`, the Chinese edition's own).
+    """A Sphinx extension (listed in book/_config.yml): Colab buttons open the runnable copies.
     It runs after sphinx-book-theme has made its launch buttons (priority 501)."""
-    app.add_config_value("runnable_copies", RUNNABLE_DIR.as_posix(), "html")
     app.connect("html-page-context", _launch_runnable_copy, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 

@@ -87,6 +87,13 @@ def train_loop(step_fn: Callable[[int], dict[str, float]], steps: int,
     return history
 
 
+def set_learning_rate(optimizer: torch.optim.Optimizer, lr: float) -> None:
+    """Set every parameter group's learning rate: a schedule computed per step (chapter 1's
+    warm-up and cosine decay) instead of a torch scheduler object."""
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+
+
 @torch.no_grad()
 def update_ema(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> None:
     """ema <- decay * ema + (1 - decay) * model, for weights; BatchNorm's running statistics

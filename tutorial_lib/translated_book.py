@@ -62,15 +62,15 @@ def chinese_book(root: str | Path = ".") -> Book:
 
 def _config(root: Path, cache: Path) -> dict:
     """The Chinese edition's _config.yml: the English one with the title translated, Sphinx's
-    interface in Chinese, the English execution cache, links back to the English edition."""
+    interface in Chinese (which also points its Colab buttons at the Chinese copies), the English
+    execution cache, links back to the English edition."""
     config = yaml.safe_load((root / "book/_config.yml").read_text(encoding="utf-8"))
     toc_words = page_translations(TOC_DOCNAME, root)
     config["title"] = toc_words[config["title"]]
     config["execute"]["cache"] = str(cache.resolve())
     config["html"]["baseurl"] = config["html"]["baseurl"].rstrip("/") + f"/{EDITION}/"
     sphinx = config["sphinx"]["config"]
-    sphinx.update(language=LANGUAGE, edition_link=["../", "English", "en"],
-                  runnable_copies=f"notebooks/runnable/{EDITION}")
+    sphinx.update(language=LANGUAGE, edition_link=["../", "English", "en"])
     return config
 
 

@@ -7,7 +7,7 @@ else — code, maths blocks, directive fences and options, targets — is copied
 translated notebook's code cells are byte-identical to the English ones.
 
 A changed English paragraph is a new message: its old translation no longer applies, and the
-update step (`python -m tutorial_lib.translation update`) keeps it only as a *fuzzy* suggestion,
+update step (`python -m tutorial_lib.editions update`) keeps it only as a *fuzzy* suggestion,
 which `missing` reports until someone has checked it. `problems` checks what a translation must
 keep of its source, mechanically: every role (glue keys, citations, cross-reference targets),
 maths span, inline code span, link target and HTML tag, and the block's Markdown marker.
@@ -23,6 +23,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
 from tutorial_lib.myst_markdown import (
+    BOXES,
     CODE_OPEN,
     EXPLICIT_TITLE,
     FENCE_OPEN,
@@ -35,8 +36,8 @@ from tutorial_lib.myst_markdown import (
 LANGUAGE = "zh_CN"
 LOCALE_DIR = Path("book/locales") / LANGUAGE / "LC_MESSAGES"
 # directives whose body is prose, and those of them whose argument is a title to translate
-PROSE_DIRECTIVES = {"exercise", "admonition", "note", "tip", "warning", "important", "seealso",
-                    "prf:theorem", "prf:proof", "prf:definition", "prf:lemma"}
+PROSE_DIRECTIVES = {*BOXES, "exercise", "prf:theorem", "prf:proof", "prf:definition",
+                    "prf:lemma"}
 TITLED_DIRECTIVES = PROSE_DIRECTIVES - {"prf:proof"}
 
 _TITLED_ROLES = {"doc", "ref", "numref", "term"}  # roles whose "title <target>" shows a title

@@ -18,7 +18,7 @@ from tutorial_lib.caption.model import (
 from tutorial_lib.data import shapes
 from tutorial_lib.runtime import seed_everything, torch_threads
 from tutorial_lib.text.tiny_gpt import learning_rate
-from tutorial_lib.training import train_loop
+from tutorial_lib.training import set_learning_rate, train_loop
 
 
 def caption_language(text: str) -> str:
@@ -54,9 +54,8 @@ def train_captioner(config: CaptionConfig | None = None, progress: bool = True):
                                   weight_decay=0.0, foreach=True)
 
     def step(i):
-        lr = learning_rate(i, config)  # chapter 1's warmup + cosine schedule
-        for group in optimizer.param_groups:
-            group["lr"] = lr
+        lr = learning_rate(i, config)
+        set_learning_rate(optimizer, lr)  # chapter 1's warmup + cosine schedule
         batch = shapes.sample(config.batch_size, seed=config.seed * 1_000_003 + i,
                               split="train", lang="both")
         loss = model(pixel_values=pixel_values(batch.images),

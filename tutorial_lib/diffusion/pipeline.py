@@ -14,7 +14,7 @@ from tutorial_lib.data.tensors import training_data_id
 from tutorial_lib.diffusion.model import DiffusionConfig, TextConditionedUNet
 from tutorial_lib.diffusion.sampling import GUIDANCE, SAMPLING_STEPS, check_sampling, sample
 from tutorial_lib.diffusion.train import train_diffusion
-from tutorial_lib.model_cache import Trained, load_or_train
+from tutorial_lib.model_cache import Trained, load_or_train, variant_file
 from tutorial_lib.runtime import budget, load_state
 from tutorial_lib.text.encoders import text_encoder
 from tutorial_lib.training import History
@@ -29,18 +29,13 @@ def diffusion_config() -> DiffusionConfig:
                    train_images=budget(DEFAULT_CONFIG.train_images, 2_000))
 
 
-def _file(encoder: str) -> str:
-    return MODEL_FILE if encoder == "bilingual" else MODEL_FILE.replace(
-        ".safetensors", f"_{encoder}.safetensors")
-
-
 def pretrained_diffusion(progress: bool = True, encoder: str = "bilingual"
                          ) -> tuple[TextConditionedUNet, History]:
     """(the EMA denoiser of the default run, its training history), trained on first use (a
     progress bar shows it), then loaded from the cache. `encoder` names the text encoder whose
     conditions it reads (chapter 4's `text.encoders.ENCODERS`; each has its own model)."""
     config = diffusion_config()
-    name = _file(encoder)
+    name = variant_file(MODEL_FILE, "" if encoder == "bilingual" else encoder)
     encoder = text_encoder(encoder)
 
     def train():

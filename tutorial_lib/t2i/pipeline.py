@@ -14,7 +14,7 @@ import torch
 
 from tutorial_lib.data.prompts import check_generate_args
 from tutorial_lib.data.tensors import training_data_id
-from tutorial_lib.model_cache import Trained, load_or_train
+from tutorial_lib.model_cache import Trained, load_or_train, variant_file
 from tutorial_lib.runtime import budget, load_state
 from tutorial_lib.shapes_judge import attribute_scores, pretrained_shapes_judge
 from tutorial_lib.t2i.nets import TextGenerator
@@ -56,9 +56,8 @@ def _file(config: T2IConfig) -> str:
     name = GENERATOR_FILE
     if config.discriminator != "projection":
         name = name.replace("t2i_", f"t2i_{config.discriminator}_", 1)
-    if config.steps != t2i_config().steps:
-        name = name.replace(".safetensors", f"_{config.steps}_steps.safetensors")
-    return name
+    return variant_file(name, f"{config.steps}_steps" if config.steps != t2i_config().steps
+                        else "")
 
 
 def _cached(config: T2IConfig, progress: bool) -> Trained[TextGenerator]:

@@ -38,7 +38,7 @@ from tutorial_lib.runtime import (
     seed_everything,
 )
 from tutorial_lib.text.tokenizer import caption_tokenizer
-from tutorial_lib.training import train_loop
+from tutorial_lib.training import set_learning_rate, train_loop
 
 # GPT2LMHeadModel ties its output layer to the token embedding (one matrix, two uses), so the
 # output weights are not stored; loading ties them again.
@@ -159,8 +159,7 @@ def train_tiny_gpt(config=None, tokenizer=None, lang="both", progress=True):
 
     def step(i):
         lr = learning_rate(i, config)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
+        set_learning_rate(optimizer, lr)
         # A different seed each step: fresh captions, reproducible from config.seed.
         captions = sample_captions(config.batch_size, seed=config.seed * 1_000_003 + i,
                                    split="train", lang=lang)

@@ -14,7 +14,7 @@ import torch
 from tutorial_lib.data import shapes
 from tutorial_lib.data.prompts import check_generate_args
 from tutorial_lib.data.tensors import tensor_to_images
-from tutorial_lib.model_cache import Trained, fingerprint, load_or_train
+from tutorial_lib.model_cache import Trained, fingerprint, load_or_train, variant_file
 from tutorial_lib.runtime import budget, load_state
 from tutorial_lib.text.tiny_gpt import load_tied, untied_weights
 from tutorial_lib.text.tokenizer import caption_tokenizer
@@ -48,14 +48,10 @@ def gpt_config(seed: int = 0) -> TokenGPTConfig:
                    train_images=budget(DEFAULT_GPT.train_images, 2_000))
 
 
-def _seeded(name: str, seed: int) -> str:
-    return name if seed == 0 else name.replace(".safetensors", f"_seed{seed}.safetensors")
-
-
 def pretrained_vq(seed: int = 0, progress: bool = True) -> tuple[VQTokenizer, History]:
     """(the image tokenizer, its training history), trained on first use, then cached."""
     config = vq_config(seed)
-    name = _seeded(VQ_FILE, seed)
+    name = variant_file(VQ_FILE, f"seed{seed}" if seed else "")
 
     def train():
         run = train_vq(config, progress)
@@ -88,17 +84,14 @@ def pretrained_token_model(seed: int = 0, progress: bool = True) -> TokenModel:
     vq, vq_history = pretrained_vq(seed, progress)
     tokenizer = caption_tokenizer()
     config = gpt_config(seed)
-    name = _seeded(GPT_FILE, seed)
-
-    def build():
-        return TokenGPT(config, len(tokenizer), tokenizer.pad_token_id, len(vq.codebook.codes))
+    name = variant_file(GPT_FILE, f"seed{seed}" if seed else "")
 
     def train():
         run = train_token_gpt(tokenizer, vq, config, progress)
         return Trained(run.model, untied_weights(run.model.gpt), run.history)
 
     def restore(tensors):
-        model = build()
+        model = TokenGPT(config, len(tokenizer), tokenizer.pad_token_id, len(vq.codebook.codes))
         load_tied(model.gpt, tensors, name)
         return model.eval()
 

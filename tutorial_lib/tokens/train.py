@@ -17,12 +17,7 @@ from tutorial_lib.runtime import seed_everything
 from tutorial_lib.text.tiny_gpt import learning_rate
 from tutorial_lib.tokens.model import TokenGPT, TokenGPTConfig, caption_ids
 from tutorial_lib.tokens.vq import VQConfig, VQTokenizer
-from tutorial_lib.training import History, train_loop
-
-
-def _set_learning_rate(optimizer: torch.optim.Optimizer, lr: float) -> None:
-    for group in optimizer.param_groups:
-        group["lr"] = lr
+from tutorial_lib.training import History, set_learning_rate, train_loop
 
 
 @dataclass
@@ -42,7 +37,7 @@ def train_vq(config: VQConfig | None = None, progress: bool = True) -> VQRun:
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
 
     def step(i):
-        _set_learning_rate(optimizer, learning_rate(i, config))
+        set_learning_rate(optimizer, learning_rate(i, config))
         batch = images[torch.randint(len(images), (config.batch_size,), generator=rng)]
         _, recon_loss, commitment, index = model(batch, rng)
         loss = recon_loss + config.commitment * commitment
@@ -87,7 +82,7 @@ def train_token_gpt(tokenizer, vq: VQTokenizer, config: TokenGPTConfig | None = 
                                   weight_decay=config.weight_decay)
 
     def step(i):
-        _set_learning_rate(optimizer, learning_rate(i, config))
+        set_learning_rate(optimizer, learning_rate(i, config))
         batch = torch.randint(len(images), (config.batch_size,), generator=rng)
         caption = captions[batch].clone()
         dropped = torch.rand(config.batch_size, generator=rng) < config.uncond_rate
