@@ -64,13 +64,14 @@ TARGETS = {
     "tokens_chinese_all_correct": (">=", 0.90),
     "tokens_seeds_passing": (">=", 5),
     "tokens_train_seconds": ("<=", 240),
+    "notebook_09_image_tokens_seconds": ("<=", 240),
     "memorization_median_ratio_default": (">=", 0.8),
     "memorization_copies_default": ("<=", 0.1),
     "memorization_median_ratio_overfit": ("<=", 0.5),
     "memorization_copies_overfit": (">=", 0.5),
     "prompt_filter_catch_rate": (">=", 0.9),
     "prompt_filter_false_positive_rate": ("<=", 0.1),
-    "notebook_09_challenges_seconds": ("<=", 240),
+    "notebook_10_challenges_seconds": ("<=", 240),
     "raw_myst_in_copies": ("<=", 0),
     "busy_core_slowdown": ("<=", 2.2),
     "make_test_seconds": ("<=", 600),
@@ -280,16 +281,12 @@ def bench_diffusion(n: int = 500) -> dict[str, float]:
     """Chapter 8: the default diffusion model trained afresh (no cache can flatter its training
     time), beside chapter 4's cached default GAN, both judged on n prompts per split, with
     sampling seconds per image for both."""
-    from tutorial_lib.diffusion.evaluate import (
-        COMPARED_SPLITS,
-        comparison_rows,
-        diffusion_drawer,
-        diffusion_many,
-    )
+    from tutorial_lib.comparison import COMPARED_SPLITS, comparison_rows
+    from tutorial_lib.diffusion.evaluate import diffusion_contestant
     from tutorial_lib.diffusion.pipeline import GUIDANCE, SAMPLING_STEPS, diffusion_config
     from tutorial_lib.diffusion.train import train_diffusion
     from tutorial_lib.shapes_judge import pretrained_shapes_judge
-    from tutorial_lib.t2i.evaluate import gan_drawer, gan_many
+    from tutorial_lib.t2i.evaluate import gan_contestant
     from tutorial_lib.t2i.pipeline import pretrained_text_to_image
     from tutorial_lib.text.encoders import text_encoder
 
@@ -298,10 +295,9 @@ def bench_diffusion(n: int = 500) -> dict[str, float]:
     run = train_diffusion(encoder, config, progress=False)
     gan = pretrained_text_to_image(progress=False)
     rows = comparison_rows({
-        "diffusion": (diffusion_drawer(run.ema_model, config, SAMPLING_STEPS, GUIDANCE),
-                      diffusion_many(run.ema_model, config, SAMPLING_STEPS, GUIDANCE),
-                      run.ema_model, run.history.seconds),
-        "gan": (gan_drawer(gan), gan_many(gan), gan, float("nan"))}, encoder, judge, n)
+        "diffusion": diffusion_contestant(run.ema_model, config, encoder, run.history.seconds,
+                                          SAMPLING_STEPS, GUIDANCE),
+        "gan": gan_contestant(gan, encoder, float("nan"))}, judge, n)
     diffusion, gan_row = rows["diffusion"], rows["gan"]
     results = {f"diffusion_{split}_all_correct": diffusion[split] for split in COMPARED_SPLITS}
     results.update({f"diffusion_{key}": float(diffusion[key]) for key in
@@ -318,30 +314,23 @@ def bench_tokens(n: int = 500) -> dict[str, float]:
     seconds (tokenizer + GPT) are the slowest seed's."""
     from unittest import mock
 
-    from tutorial_lib.diffusion.evaluate import COMPARED_SPLITS, comparison_rows, judged_scores
+    from tutorial_lib.comparison import COMPARED_SPLITS, comparison_rows, judged_scores
     from tutorial_lib.shapes_judge import pretrained_shapes_judge
     from tutorial_lib.text.tokenizer import caption_tokenizer
-    from tutorial_lib.tokens.evaluate import (
-        caption_encoder,
-        reconstruction_scores,
-        token_drawer,
-        token_many,
-    )
+    from tutorial_lib.tokens.evaluate import reconstruction_scores, token_contestant
     from tutorial_lib.tokens.pipeline import pretrained_token_model
 
-    judge = pretrained_shapes_judge(progress=False)
+    judge, tokenizer = pretrained_shapes_judge(progress=False), caption_tokenizer()
     results, seen, seconds = {}, [], []
     for seed in range(5):
         with tempfile.TemporaryDirectory() as tmp, mock.patch.dict(os.environ,
                                                                    {"TUTORIAL_CACHE": tmp}):
             trained = pretrained_token_model(seed, progress=False)
-        model, vq = trained.gpt, trained.vq
         seconds.append(trained.train_seconds)
-        encoder = caption_encoder(caption_tokenizer(), model)
+        contestant = token_contestant(trained, tokenizer)
         if seed == 0:
-            row = comparison_rows({"tokens": (token_drawer(model, vq), token_many(model, vq),
-                                              model, seconds[-1])}, encoder, judge, n)["tokens"]
-            recon = reconstruction_scores(vq, judge)
+            row = comparison_rows({"tokens": contestant}, judge, n)["tokens"]
+            recon = reconstruction_scores(trained.vq, judge)
             results.update({"tokens_vq_recon_all_correct": recon["all_correct"],
                             "tokens_vq_codes_used": recon["codes_used"],
                             "tokens_vq_perplexity": recon["perplexity"],
@@ -352,7 +341,7 @@ def bench_tokens(n: int = 500) -> dict[str, float]:
                             ("diversity", "sample_seconds_per_image", "parameters")})
         else:
             row = {split: scores["all_correct"] for split, scores in judged_scores(
-                token_drawer(model, vq), encoder, judge, n, splits=("seen",)).items()}
+                contestant.draw, contestant.encode, judge, n, splits=("seen",)).items()}
         seen.append(row["seen"])
         print(f"  seed {seed}: {seconds[-1]:.0f} s, seen {row['seen']:.3f}", file=sys.stderr)
     results["tokens_seen_all_correct_worst_seed"] = min(seen)
@@ -362,7 +351,7 @@ def bench_tokens(n: int = 500) -> dict[str, float]:
 
 
 def bench_challenges() -> dict[str, float]:
-    """Chapter 9: the scarcity curve (100/10/1% of the data at one step budget), the
+    """Chapter 10: the scarcity curve (100/10/1% of the data at one step budget), the
     memorisation check of the default and an over-fit digit GAN, and the prompt filter's
     catch and false-positive rates. Uses the cached chapter 3 and 4 models; trains and caches
     the scarcity runs and the over-fit GAN if they are missing."""
@@ -428,7 +417,7 @@ def bench_chapter_notebooks() -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:  # executed, not saved: notebooks/ untouched
         for name in ["02_gan_game", "03_digit_gans", "04_text_to_image", "05_captioning",
                      "06_assisted_generation", "07_retrieval", "08_diffusion",
-                     "09_challenges"]:
+                     "10_challenges"]:
             results[f"notebook_{name}_seconds"] = _run(
                 [str(BIN / "jupyter-execute"), "--timeout=-1", f"notebooks/{name}.ipynb"],
                 {"TUTORIAL_CACHE": tmp, "TUTORIAL_FAST": "", "TQDM_DISABLE": "1"})

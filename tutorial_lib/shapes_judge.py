@@ -61,18 +61,23 @@ def _test_set(n: int = 2_000):
             attribute_codes([a for half in halves for a in half.attrs]))
 
 
-def attribute_scores(judge: Judge, images, attrs_list) -> dict[str, float]:
-    """How often the judge reads each attribute of `images` as `attrs_list` asked: colour,
-    shape, size, position (row and column both right) and all_correct (all four)."""
+def attribute_hits(judge: Judge, images, attrs_list) -> dict[str, np.ndarray]:
+    """Per image, whether the judge reads each attribute as `attrs_list` asked: boolean arrays
+    for colour, shape, size, position (row and column both right) and all_correct."""
     wanted = attribute_codes(attrs_list)
     read = judge_predictions(judge, images)
     if read.shape != wanted.shape:
         raise BadInputError(f"{len(read)} images but {len(wanted)} attribute dicts")
     right = read == wanted
-    position = right[:, 3] & right[:, 4]
-    return {"color": float(right[:, 0].mean()), "shape": float(right[:, 1].mean()),
-            "size": float(right[:, 2].mean()), "position": float(position.mean()),
-            "all_correct": float(right.all(axis=1).mean())}
+    return {"color": right[:, 0], "shape": right[:, 1], "size": right[:, 2],
+            "position": right[:, 3] & right[:, 4], "all_correct": right.all(axis=1)}
+
+
+def attribute_scores(judge: Judge, images, attrs_list) -> dict[str, float]:
+    """How often the judge reads each attribute of `images` as `attrs_list` asked: colour,
+    shape, size, position (row and column both right) and all_correct (all four)."""
+    return {name: float(hits.mean())
+            for name, hits in attribute_hits(judge, images, attrs_list).items()}
 
 
 def read_attributes(judge: Judge, images) -> list[dict[str, str]]:

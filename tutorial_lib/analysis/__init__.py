@@ -1,4 +1,4 @@
-"""Chapter 9's measurements of the guide's challenges: data scarcity (`scarcity`),
+"""Chapter 10's measurements of the guide's challenges: data scarcity (`scarcity`),
 memorisation (`memorization`) and compute (`compute`); the prompt filter is `tutorial_lib.safety`.
 `bench_challenges()` gathers the headline numbers for `make bench`."""
 

@@ -26,7 +26,7 @@ from tutorial_lib.text.encoders import text_encoder
 
 FRACTIONS = (1.0, 0.1, 0.01)
 # One budget for every fraction, a fifth of chapter 4's steps, so that the three runs together
-# take a few minutes on a CPU (chapter 9 glues their recorded training times).
+# take a few minutes on a CPU (chapter 10 glues their recorded training times).
 SCARCITY_STEPS = 300
 FAST_STEPS = 12
 SCENE_KEYS = ("color", "shape", "size", "row", "col")

@@ -7,6 +7,7 @@ all of colour, shape, size and position are what it asked for.
 
 import numpy as np
 
+from tutorial_lib.comparison import Contestant
 from tutorial_lib.data import shapes
 from tutorial_lib.data.prompts import EVAL_SEED, EVAL_SPLITS, evaluation_prompts
 from tutorial_lib.errors import CourseError
@@ -68,14 +69,21 @@ def variety_scores(generator, encoder, judge: Judge, prompts_per_split: int = 50
 
 
 def gan_drawer(generator, seed: int = 0):
-    """conditions -> one image each, by the GAN's EMA generator (for comparisons with other
-    generators, as in chapter 8)."""
+    """conditions -> one image each, by the GAN's EMA generator."""
     return lambda conditions: generate_from_conditions(generator, conditions, seed)
 
 
 def gan_many(generator, seed: int = 0):
     """(conditions, k) -> k images per condition, grouped by condition."""
     return lambda conditions, k: draw_per_condition(generator, conditions, k, seed)
+
+
+def gan_contestant(generator, encoder, train_seconds: float, seed: int = 0) -> Contestant:
+    """The GAN in a `comparison` with other generators (chapters 8 and 9): it reads prompts
+    through its sentence encoder; its parameters are the generator's (the discriminator is
+    thrown away after training)."""
+    return Contestant(encoder, gan_drawer(generator, seed), gan_many(generator, seed),
+                      [generator], train_seconds)
 
 
 def table_markdown(table: dict) -> str:

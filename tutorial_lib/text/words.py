@@ -13,3 +13,8 @@ class Words(NamedTuple):
 
     en: str
     zh: str
+
+
+# The four attributes the shapes judge reads, as the prose names them
+ATTRIBUTE_WORDS = {"color": Words("colour", "颜色"), "shape": Words("shape", "形状"),
+                   "size": Words("size", "大小"), "position": Words("position", "位置")}

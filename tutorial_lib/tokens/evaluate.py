@@ -1,18 +1,21 @@
 """Judging the token model like the GAN and the diffusion model, and its tokenizer on its own.
 
-A model enters a comparison as drawing functions of "conditions" (see `diffusion.evaluate`):
-for the token model a condition is the caption's token ids, so `caption_encoder` plays the
-part the sentence encoder plays for the other two.
+In a `comparison` the token model's "conditions" are the caption's token ids: it reads every
+word itself, so `caption_encoder` plays the part the sentence encoder plays for the other two.
 """
+
+import math
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
+from tutorial_lib.comparison import Contestant
 from tutorial_lib.data import shapes
 from tutorial_lib.data.tensors import images_to_tensor, tensor_to_images
 from tutorial_lib.shapes_judge import attribute_scores
 from tutorial_lib.tokens.model import TokenGPT, caption_ids
-from tutorial_lib.tokens.pipeline import draw
+from tutorial_lib.tokens.pipeline import TokenModel, draw
 from tutorial_lib.tokens.vq import VQTokenizer, code_usage
 
 RECON_SEED = 7  # a draw of test images that no tokenizer trained on (the test split)
@@ -31,6 +34,15 @@ def token_drawer(model: TokenGPT, vq: VQTokenizer, seed: int = 0, **sampling):
 def token_many(model: TokenGPT, vq: VQTokenizer, seed: int = 0, **sampling):
     """(caption ids, k) -> k images per caption, grouped by caption."""
     return lambda captions, k: draw(model, vq, captions, k, seed, **sampling)
+
+
+def token_contestant(trained: TokenModel, tokenizer, seed: int = 0, **sampling) -> Contestant:
+    """The token model in a `comparison`. Drawing needs the GPT and the tokenizer's decoder
+    (with its codebook), so those are its parameters; training seconds are both halves'."""
+    return Contestant(caption_encoder(tokenizer, trained.gpt),
+                      token_drawer(trained.gpt, trained.vq, seed, **sampling),
+                      token_many(trained.gpt, trained.vq, seed, **sampling),
+                      [trained.gpt, trained.vq.decoder], trained.train_seconds)
 
 
 def reconstruct(vq: VQTokenizer, images: np.ndarray) -> np.ndarray:
@@ -55,3 +67,13 @@ def bits_per_image(vq: VQTokenizer) -> dict[str, float]:
     tokens = vq.grid * vq.grid
     return {"token_bits": tokens * float(np.log2(len(vq.codebook.codes))),
             "pixel_bits": shapes.IMAGE_SIZE * shapes.IMAGE_SIZE * 3 * 8}
+
+
+@torch.no_grad()
+def model_bits(model: TokenGPT, captions: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+    """(N,) bits the GPT spends on each image's 64 tokens (N, 64) given its caption ids: the
+    negative log-likelihood in base 2, the length of the code an arithmetic coder driven by
+    the model would write."""
+    logits = model.image_logits(captions, tokens)
+    nats = F.cross_entropy(logits.transpose(1, 2), tokens, reduction="none").sum(1)
+    return nats / math.log(2)

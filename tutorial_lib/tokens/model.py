@@ -75,6 +75,9 @@ class TokenGPT(nn.Module):
             n_positions=config.caption_length + 1 + IMAGE_TOKENS,
             n_embd=config.n_embd, n_layer=config.n_layer, n_head=config.n_head,
             resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
+            # GPT-2's tanh GELU as one fused kernel: the same function as gelu_new's chain of
+            # elementwise ops, and about a tenth less time per training step on this CPU
+            activation_function="gelu_pytorch_tanh",
             bos_token_id=self.image_token, eos_token_id=self.image_token))
 
     def prefix(self, captions: torch.Tensor) -> torch.Tensor:

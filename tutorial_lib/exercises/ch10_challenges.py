@@ -1,4 +1,4 @@
-"""Checkers for chapter 9, "The guide's challenges, measured"."""
+"""Checkers for chapter 10, "The guide's challenges, measured"."""
 
 import numpy as np
 import torch
@@ -13,7 +13,7 @@ def _images(seed: int, n: int) -> np.ndarray:
 
 
 def check_median_ratio(ratio_fn) -> CheckResult:
-    """Exercise 9.1: ratio_fn(generated, train, heldout) -> median over generated images of the
+    """Exercise 10.1: ratio_fn(generated, train, heldout) -> median over generated images of the
     L2 distance to the nearest train image, over the same median for held-out images."""
     train = _images(0, 40)
     near = np.clip(train[:15].astype(int) + _images(1, 15) // 8, 0, 255).astype(np.uint8)
@@ -56,7 +56,7 @@ CONV_CASES = ((3, 8, 3, 1, 1, 32, 32), (16, 32, 4, 2, 1, 28, 28), (8, 4, 5, 1, 0
 
 
 def check_conv2d_flops(flops_fn) -> CheckResult:
-    """Exercise 9.2: flops_fn(c_in, c_out, k, stride, padding, h, w) -> FLOPs of one Conv2d
+    """Exercise 10.2: flops_fn(c_in, c_out, k, stride, padding, h, w) -> FLOPs of one Conv2d
     forward pass on one (c_in, h, w) image, counted as FlopCounterMode counts them."""
     for c_in, c_out, k, stride, padding, h, w in CONV_CASES:
         conv = torch.nn.Conv2d(c_in, c_out, k, stride, padding)
@@ -86,7 +86,7 @@ MLP_CASES = ((16, 64, 16, 10), (32, 128, 8, 1), (12, 48, 30, 7))
 
 
 def check_mlp_flops(flops_fn) -> CheckResult:
-    """Exercise 9.3: flops_fn(d_in, d_hidden, d_out, tokens) -> FLOPs of one forward pass of
+    """Exercise 10.3: flops_fn(d_in, d_hidden, d_out, tokens) -> FLOPs of one forward pass of
     Linear(d_in, d_hidden), ReLU, Linear(d_hidden, d_out) on `tokens` token vectors, counted as
     FlopCounterMode counts them: about 2 FLOPs per weight and per token."""
     for d_in, d_hidden, d_out, tokens in MLP_CASES:
