@@ -317,7 +317,11 @@ def bench_tokens(n: int = 500) -> dict[str, float]:
     from tutorial_lib.comparison import COMPARED_SPLITS, comparison_rows, judged_scores
     from tutorial_lib.shapes_judge import pretrained_shapes_judge
     from tutorial_lib.text.tokenizer import caption_tokenizer
-    from tutorial_lib.tokens.evaluate import reconstruction_scores, token_contestant
+    from tutorial_lib.tokens.evaluate import (
+        reconstruct_split,
+        reconstruction_scores,
+        token_contestant,
+    )
     from tutorial_lib.tokens.pipeline import pretrained_token_model
 
     judge, tokenizer = pretrained_shapes_judge(progress=False), caption_tokenizer()
@@ -330,7 +334,7 @@ def bench_tokens(n: int = 500) -> dict[str, float]:
         contestant = token_contestant(trained, tokenizer)
         if seed == 0:
             row = comparison_rows({"tokens": contestant}, judge, n)["tokens"]
-            recon = reconstruction_scores(trained.vq, judge)
+            recon = reconstruction_scores(reconstruct_split(trained.vq), judge)
             results.update({"tokens_vq_recon_all_correct": recon["all_correct"],
                             "tokens_vq_codes_used": recon["codes_used"],
                             "tokens_vq_perplexity": recon["perplexity"],

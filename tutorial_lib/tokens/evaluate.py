@@ -5,6 +5,7 @@ word itself, so `caption_encoder` plays the part the sentence encoder plays for 
 """
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -47,19 +48,32 @@ def token_contestant(trained: TokenModel, tokenizer, seed: int = 0, **sampling) 
 
 def reconstruct(vq: VQTokenizer, images: np.ndarray) -> np.ndarray:
     """uint8 images -> their tokens -> uint8 images again."""
-    x = images_to_tensor(images)
-    return np.concatenate([tensor_to_images(vq.decode(vq.encode(chunk)))
-                           for chunk in x.split(500)])
+    return tensor_to_images(vq.decode(vq.encode(images_to_tensor(images))))
 
 
-def reconstruction_scores(vq: VQTokenizer, judge, n: int = 1000,
-                          split: str = "test") -> dict[str, float]:
-    """The judge's attribute scores on the tokenizer's reconstructions of n fresh images of a
-    split, with the codebook's usage on them (perplexity, codes used)."""
+@dataclass
+class Reconstructions:
+    """n fresh images of a split, their tokens and the tokenizer's pictures of those tokens."""
+
+    sample: shapes.ShapesSample
+    codes: torch.Tensor
+    images: np.ndarray
+    codebook_size: int
+
+
+def reconstruct_split(vq: VQTokenizer, n: int = 1000, split: str = "test") -> Reconstructions:
+    """The tokenizer's reconstructions of a fixed draw of n images of a split."""
     sample = shapes.sample(n, seed=RECON_SEED, split=split)
-    codes = torch.cat([vq.encode(chunk) for chunk in images_to_tensor(sample.images).split(500)])
-    scores = attribute_scores(judge, reconstruct(vq, sample.images), sample.attrs)
-    return {**scores, **code_usage(codes, len(vq.codebook.codes))}
+    codes = vq.encode(images_to_tensor(sample.images))
+    return Reconstructions(sample, codes, tensor_to_images(vq.decode(codes)),
+                           len(vq.codebook.codes))
+
+
+def reconstruction_scores(recon: Reconstructions, judge) -> dict[str, float]:
+    """The judge's attribute scores on the reconstructions, with the codebook's usage on
+    their tokens (perplexity, codes used)."""
+    return {**attribute_scores(judge, recon.images, recon.sample.attrs),
+            **code_usage(recon.codes, recon.codebook_size)}
 
 
 def bits_per_image(vq: VQTokenizer) -> dict[str, float]:

@@ -64,9 +64,8 @@ def training_sequences(tokenizer, vq: VQTokenizer, config: TokenGPTConfig):
     """(caption ids (N, caption_length), image tokens (N, 64)) of `config.train_images`
     train-split pictures, half captioned in English and half in Chinese."""
     sample = shapes.sample(config.train_images, seed=config.seed, split="train", lang="both")
-    images = images_to_tensor(sample.images)
-    tokens = torch.cat([vq.encode(chunk) for chunk in images.split(1000)])
-    return caption_ids(tokenizer, sample.captions, config.caption_length), tokens.flatten(1)
+    tokens = vq.encode(images_to_tensor(sample.images)).flatten(1)
+    return caption_ids(tokenizer, sample.captions, config.caption_length), tokens
 
 
 def train_token_gpt(tokenizer, vq: VQTokenizer, config: TokenGPTConfig | None = None,

@@ -54,6 +54,9 @@ class VQConfig:
     seed: int = 0
 
 
+CHUNK = 1000  # images per pass when encoding or decoding many: bounds the activations' memory
+
+
 class Codebook(nn.Module):
     """K code vectors of dimension D, moved by EMAs of the vectors assigned to them."""
 
@@ -140,11 +143,12 @@ class VQTokenizer(nn.Module):
 
     @torch.no_grad()
     def encode(self, images: torch.Tensor) -> torch.Tensor:
-        """(N, 3, 32, 32) in [-1, 1] -> (N, 8, 8) code indices."""
+        """(N, 3, 32, 32) in [-1, 1] -> (N, 8, 8) code indices, CHUNK images at a time."""
         if images.ndim != 4 or tuple(images.shape[1:]) != (3, 32, 32):
             raise BadInputError(f"the tokenizer takes images (N, 3, 32, 32), got "
                                 f"{tuple(images.shape)}")
-        return self.quantize(self.encoder(images))[1]
+        return torch.cat([self.quantize(self.encoder(chunk))[1]
+                          for chunk in images.split(CHUNK)])
 
     @torch.no_grad()
     def decode(self, tokens: torch.Tensor) -> torch.Tensor:
@@ -153,8 +157,8 @@ class VQTokenizer(nn.Module):
             raise BadInputError(f"image tokens must be (N, 8, 8), got {tuple(tokens.shape)}")
         if tokens.min() < 0 or tokens.max() >= len(self.codebook.codes):
             raise BadInputError(f"image tokens must lie in 0..{len(self.codebook.codes) - 1}")
-        codes = self.codebook.codes[tokens].permute(0, 3, 1, 2)
-        return self.decoder(codes).clamp(-1, 1)
+        return torch.cat([self.decoder(self.codebook.codes[chunk].permute(0, 3, 1, 2))
+                          for chunk in tokens.split(CHUNK)]).clamp(-1, 1)
 
     def forward(self, images: torch.Tensor, rng: torch.Generator | None = None):
         """(reconstruction, weighted reconstruction loss, commitment loss, indices); in training
