@@ -87,6 +87,17 @@ def test_the_reconstruction_loss_weighs_the_object_more_than_the_background():
         10 * reconstruction_loss(miss_background, images, 10.0).item())
 
 
+def test_the_reconstruction_loss_charges_broken_edges_more_than_an_even_shift():
+    """Two reconstructions with the same squared error in every pixel: shifting the whole
+    image by 0.1 leaves its edges intact, a checkerboard of +-0.1 breaks every one."""
+    images = torch.zeros(1, 3, 4, 4)
+    signs = (torch.arange(4)[:, None] + torch.arange(4)) % 2 * 2 - 1
+    shifted, checkered = images + 0.1, images + 0.1 * signs
+    assert reconstruction_loss(shifted, images, 1.0) == pytest.approx(0.01)  # pixels only
+    assert reconstruction_loss(checkered, images, 1.0) > 3 * reconstruction_loss(shifted, images,
+                                                                                1.0)
+
+
 def test_code_usage_and_bits_per_image():
     assert code_usage(torch.arange(8), 8) == {"perplexity": pytest.approx(8.0), "codes_used": 8}
     assert code_usage(torch.zeros(5, dtype=torch.long), 8)["perplexity"] == pytest.approx(1.0)

@@ -420,7 +420,7 @@ def bench_chapter_notebooks() -> dict[str, float]:
     results = {}
     with tempfile.TemporaryDirectory() as tmp:  # executed, not saved: notebooks/ untouched
         for name in ["02_gan_game", "03_digit_gans", "04_text_to_image", "05_captioning",
-                     "06_assisted_generation", "07_retrieval", "08_diffusion",
+                     "06_assisted_generation", "07_retrieval", "08_diffusion", "09_image_tokens",
                      "10_challenges"]:
             results[f"notebook_{name}_seconds"] = _run(
                 [str(BIN / "jupyter-execute"), "--timeout=-1", f"notebooks/{name}.ipynb"],
