@@ -187,12 +187,13 @@ def reconstruction_loss(recon: torch.Tensor, images: torch.Tensor,
     weights = 1 + (foreground_weight - 1) * foreground
     error = recon - images
     pixels = (weights * error.pow(2)).sum()
-    # a difference between two neighbours weighs as much as the heavier of them: one that
-    # touches the object is part of the object's outline
-    edges = sum((torch.maximum(weights.narrow(dim, 1, side - 1), weights.narrow(dim, 0, side - 1))
-                 * error.diff(dim=dim).pow(2)).sum()
-                for dim, side in ((2, images.shape[2]), (3, images.shape[3]))) / 2
-    return (pixels + edges) / (weights.sum() * images.shape[1])
+    edges = 0.0
+    for dim in (2, 3):  # vertical, then horizontal neighbours
+        pairs = images.shape[dim] - 1
+        # a pair weighs as much as its heavier pixel: one touching the object is its outline
+        pair_weights = torch.maximum(weights.narrow(dim, 0, pairs), weights.narrow(dim, 1, pairs))
+        edges = edges + (pair_weights * error.diff(dim=dim).pow(2)).sum()
+    return (pixels + edges / 2) / (weights.sum() * images.shape[1])
 
 
 def code_usage(index: torch.Tensor, codebook_size: int) -> dict[str, float]:
