@@ -37,9 +37,9 @@ class TokenGPTConfig:
     n_embd: int = 96
     n_layer: int = 3
     n_head: int = 4
-    steps: int = 1700
+    steps: int = 1400
     batch_size: int = 48
-    lr: float = 3e-3
+    lr: float = 4e-3
     min_lr: float = 3e-4
     warmup_steps: int = 100
     weight_decay: float = 0.01

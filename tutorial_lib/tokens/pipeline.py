@@ -115,5 +115,9 @@ def generate(prompts, n: int = 8, seed: int = 0, guidance: float = GUIDANCE,
     check_sampling(temperature, top_k, guidance)  # bad input is refused before any training
     captions = caption_ids(caption_tokenizer(), prompts, gpt_config().caption_length)
     model = pretrained_token_model()
-    return draw(model.gpt, model.vq, captions, int(n), int(seed), guidance=guidance,
-                temperature=temperature, top_k=top_k)
+    # one batch per prompt: a batched matrix product's rounding can depend on the batch's
+    # size, and a last-digit change can tip a near-tie between two codes, so a prompt drawn
+    # beside others would not always give the picture it gives alone
+    return np.concatenate([draw(model.gpt, model.vq, caption[None], int(n), int(seed),
+                                guidance=guidance, temperature=temperature, top_k=top_k)
+                           for caption in captions])

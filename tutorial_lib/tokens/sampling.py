@@ -3,9 +3,10 @@
 Each step turns the model's logits over the K codes into one code: scaled by the
 temperature, cut to the `top_k` most likely, then drawn. The draw is by inverse CDF from one
 uniform number per image and step, taken from `seed`; the n images of a call share their
-uniform numbers across prompts, as the GAN's n images share noise vectors, so an image does not
-depend on which other prompts are in the batch. Temperature 0 is greedy decoding: the most
-likely code every time, so one caption gives one picture.
+uniform numbers across prompts, as the GAN's n images share noise vectors, so image i of a
+caption takes the same numbers whichever other captions are in the call (`pipeline.generate`
+also draws each prompt in its own batch, so that rounding cannot differ either). Temperature
+0 is greedy decoding: the most likely code every time, so one caption gives one picture.
 
 The key-value cache (transformers' `cache`, once called `past_key_values`) keeps every
 earlier position's attention keys and values, so each step runs the network on the one new

@@ -46,7 +46,7 @@ class VQConfig:
     ema_decay: float = 0.99
     dead_after: float = 0.01  # a code whose EMA count falls below this is restarted
     foreground_weight: float = 20.0
-    steps: int = 1100
+    steps: int = 1000
     batch_size: int = 128
     lr: float = 2e-3
     min_lr: float = 2e-3  # a warm-up, then no decay
