@@ -64,10 +64,16 @@ unit: venv
 BROWSER_COPY    := notebooks/runnable/00_welcome.ipynb
 NBVAL_NOTEBOOKS := $(BROWSER_COPY) $(filter-out notebooks/00_welcome.ipynb,$(CHAPTERS))
 EXECUTED_COPIES := $(FAST_OUT)/_build/executed_copies
+# The chapters' fast-mode models, trained afresh by each test run in a folder of the build's own
+# (absolute: each kernel runs in its notebook's folder): `make test` never reads or writes the
+# learner's ~/.cache/from-words-to-pixels, and a model cached there under older settings can
+# never print its CacheWarning into the -W book build. Every run is the clean clone's run.
+TEST_MODELS := $(abspath $(FAST_OUT))/_build/models
 
 nbval: venv
-	rm -rf $(EXECUTED_COPIES)
-	$(OFFLINE) env TUTORIAL_FAST=1 OMP_NUM_THREADS=1 $(BOOK_ENV) $(BIN)/pytest --nbval-lax \
+	rm -rf $(EXECUTED_COPIES) $(TEST_MODELS)
+	$(OFFLINE) env TUTORIAL_FAST=1 TUTORIAL_CACHE=$(TEST_MODELS) OMP_NUM_THREADS=1 $(BOOK_ENV) \
+	  $(BIN)/pytest --nbval-lax \
 	  $(NBVAL_NOTEBOOKS) -q -n 2 --dist loadfile \
 	  -o addopts="" --allow-hosts=127.0.0.1,localhost -p no:cacheprovider \
 	  -p tutorial_lib.nbval_cache --book-cache $(FAST_OUT)/_build/.jupyter_cache \
@@ -78,8 +84,8 @@ nbval: venv
 ZH_BUILD := $(BIN)/python -m tutorial_lib.translated_book --english
 
 book-fast: venv
-	$(OFFLINE) env TUTORIAL_FAST=1 $(BOOK_ENV) $(BIN)/jupyter-book build $(BOOK_ARGS) \
-	  --path-output $(FAST_OUT) -W -n --keep-going
+	$(OFFLINE) env TUTORIAL_FAST=1 TUTORIAL_CACHE=$(TEST_MODELS) $(BOOK_ENV) \
+	  $(BIN)/jupyter-book build $(BOOK_ARGS) --path-output $(FAST_OUT) -W -n --keep-going
 	$(OFFLINE) env TUTORIAL_FAST=1 $(BOOK_ENV) $(ZH_BUILD) $(FAST_OUT)
 
 browser: venv system-deps
