@@ -26,6 +26,22 @@ def test_seed_makes_torch_and_numpy_reproducible():
                        torch.randn(2, generator=torch.Generator().manual_seed(7)))
 
 
+@pytest.mark.parametrize(("capabilities", "native"), [
+    ({"avx512_bf16": True, "amx_bf16": False}, True),
+    ({"avx512_bf16": False, "amx_bf16": True}, True),
+    ({"avx512_bf16": False, "amx_bf16": False, "avx2": True}, False),
+])
+def test_bfloat16_only_where_the_cpu_does_it_in_hardware(monkeypatch, capabilities, native):
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: capabilities)
+    assert runtime.native_bfloat16() is native
+    weights = torch.randn(4, 4, requires_grad=True)
+    with runtime.bfloat16_where_native():
+        product = torch.randn(2, 4) @ weights
+    assert product.dtype == (torch.bfloat16 if native else torch.float32)
+    product.float().sum().backward()
+    assert weights.grad.dtype == torch.float32  # the weights and their gradients stay float32
+
+
 @pytest.mark.parametrize("bad", [-1, 1.5, "3", True])
 def test_bad_seed_is_refused(bad):
     with pytest.raises(BadInputError, match="seed"):

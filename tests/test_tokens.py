@@ -114,6 +114,23 @@ def test_the_tokenizer_learns_to_reconstruct():
     assert tokens.shape == (2, 8, 8) and run.tokenizer.decode(tokens).shape == (2, 3, 32, 32)
 
 
+@pytest.mark.parametrize("native", [True, False])
+def test_the_tokenizer_computes_the_same_in_bfloat16_and_float32(monkeypatch, native):
+    """Where the CPU has bfloat16 the convolutions run in it; the codes and pictures they give
+    are float32 and within bfloat16's rounding of the float32 ones."""
+    torch.manual_seed(0)
+    vq = VQTokenizer(VQConfig(codebook_size=64)).eval()
+    images = torch.rand(4, 3, 32, 32) * 2 - 1
+    exact = vq.encoder(images)
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: {"avx512_bf16": native})
+    z = vq.convolve(vq.encoder, images)
+    assert z.dtype == torch.float32
+    assert torch.allclose(z, exact, atol=0.05 * exact.abs().max().item())
+    assert (not torch.equal(z, exact)) is native
+    pictures = vq.decode(vq.encode(images))
+    assert pictures.dtype == torch.float32 and pictures.shape == images.shape
+
+
 def test_the_tokenizer_refuses_wrong_shapes():
     vq = VQTokenizer(VQConfig(codebook_size=64))
     with pytest.raises(BadInputError, match="N, 3, 32, 32"):

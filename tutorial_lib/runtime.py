@@ -89,6 +89,22 @@ def torch_threads(n: int):
         torch.set_num_threads(previous)
 
 
+def native_bfloat16() -> bool:
+    """Whether this CPU multiplies bfloat16 numbers in hardware (AVX512-BF16 or AMX).
+
+    Only there do 16-bit convolutions run faster than 32-bit ones (about 1.8x for the image
+    tokenizer's); elsewhere oneDNN emulates them, slower than float32."""
+    capabilities = torch.cpu.get_capabilities()
+    return bool(capabilities.get("avx512_bf16") or capabilities.get("amx_bf16"))
+
+
+def bfloat16_where_native():
+    """A context that runs the convolutions and matrix products inside it in bfloat16 where
+    the CPU does bfloat16 in hardware (`native_bfloat16`), in float32 elsewhere. Autocast keeps
+    the weights, their gradients and the reductions (losses, norms) in float32."""
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=native_bfloat16())
+
+
 def cache_dir() -> Path:
     """The folder for trained weights: $TUTORIAL_CACHE, else ~/.cache/from-words-to-pixels.
 
